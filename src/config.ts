@@ -1,0 +1,155 @@
+/**
+ * Configuration, resolved once: flags > NUCLEUS_* environment variables > defaults, into one
+ * fully-filled object per role, durations in ms. This is the only module that reads process.env.
+ */
+import { parseDuration } from './core/duration.js';
+import { invalidArgument } from './errors.js';
+import { DEFAULT_MASTER_SETTINGS, type MasterSettings } from './master/master.js';
+import { LOG_LEVELS, type LogLevel } from './log.js';
+import { DEFAULT_MASTER } from './rpc/client.js';
+import type { SyncMode } from './store/sqlite-store.js';
+
+type Env = Record<string, string | undefined>;
+
+/** A flag's value, else its environment variable, else undefined. */
+function pick(flag: string | number | boolean | undefined, env: Env, name: string): string | undefined {
+  if (flag !== undefined && flag !== '') return String(flag);
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+export function durationSetting(text: string | undefined, fallbackMs: number, flag: string, allowZero = false): number {
+  if (text === undefined) return fallbackMs;
+  const ms = parseDuration(text);
+  if (typeof ms !== 'number') throw invalidArgument(flag, ms.error);
+  if (ms === 0 && !allowZero) throw invalidArgument(flag, 'must be greater than zero');
+  return ms;
+}
+
+export function intSetting(text: string | undefined, fallback: number, flag: string, min: number, max: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw invalidArgument(flag, `must be an integer from ${min} to ${max} (got "${text}")`);
+  return n;
+}
+
+/** Sizes as people write them: 1048576, 512KiB, 1MiB, 1MB. */
+export function sizeSetting(text: string | undefined, fallback: number, flag: string): number {
+  if (text === undefined) return fallback;
+  const match = /^(\d+)\s*(B|KB|KiB|MB|MiB|GB|GiB)?$/i.exec(text.trim());
+  if (!match) throw invalidArgument(flag, `"${text}" is not a size (use e.g. 1048576, 512KiB, 4MiB)`);
+  const unit = (match[2] ?? 'B').toLowerCase();
+  const factor = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 }[unit] ?? 1;
+  return Number(match[1]) * factor;
+}
+
+function logLevel(text: string | undefined, flag = '--log-level'): LogLevel {
+  const level = (text ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(level)) throw invalidArgument(flag, `must be one of ${LOG_LEVELS.join(', ')} (got "${text}")`);
+  return level;
+}
+
+export interface MasterFlags {
+  host?: string;
+  port?: number;
+  'http-port'?: number;
+  db?: string;
+  sync?: string;
+  'heartbeat-timeout'?: string;
+  'heartbeat-interval'?: string;
+  'default-timeout'?: string;
+  'max-payload'?: string;
+  retention?: string;
+  'idempotency-window'?: string;
+  'log-level'?: string;
+}
+
+export interface MasterConfig {
+  host: string;
+  port: number;
+  /** 0 disables the HTTP server. */
+  httpPort: number;
+  dbPath: string;
+  sync: SyncMode;
+  logLevel: LogLevel;
+  settings: MasterSettings;
+}
+
+export function resolveMasterConfig(flags: MasterFlags, env: Env = process.env): MasterConfig {
+  const sync = (pick(flags.sync, env, 'NUCLEUS_SYNC') ?? 'normal').toLowerCase();
+  if (sync !== 'normal' && sync !== 'full') throw invalidArgument('--sync', `must be normal or full (got "${sync}")`);
+  const d = DEFAULT_MASTER_SETTINGS;
+  const heartbeatIntervalMs = durationSetting(pick(flags['heartbeat-interval'], env, 'NUCLEUS_HEARTBEAT_INTERVAL'), d.heartbeatIntervalMs, '--heartbeat-interval');
+  const heartbeatTimeoutMs = durationSetting(pick(flags['heartbeat-timeout'], env, 'NUCLEUS_HEARTBEAT_TIMEOUT'), d.heartbeatTimeoutMs, '--heartbeat-timeout');
+  if (heartbeatTimeoutMs <= heartbeatIntervalMs) {
+    throw invalidArgument('--heartbeat-timeout', `must be longer than the heartbeat interval (${heartbeatIntervalMs} ms)`);
+  }
+  return {
+    host: pick(flags.host, env, 'NUCLEUS_HOST') ?? '0.0.0.0',
+    port: intSetting(pick(flags.port, env, 'NUCLEUS_PORT'), 50051, '--port', 0, 65535),
+    httpPort: intSetting(pick(flags['http-port'], env, 'NUCLEUS_HTTP_PORT'), 8000, '--http-port', 0, 65535),
+    dbPath: pick(flags.db, env, 'NUCLEUS_DB') ?? './nucleus.db',
+    sync,
+    logLevel: logLevel(pick(flags['log-level'], env, 'NUCLEUS_LOG_LEVEL')),
+    settings: {
+      heartbeatIntervalMs,
+      heartbeatTimeoutMs,
+      timeoutGraceMs: d.timeoutGraceMs,
+      defaultTimeoutMs: durationSetting(pick(flags['default-timeout'], env, 'NUCLEUS_DEFAULT_TIMEOUT'), d.defaultTimeoutMs, '--default-timeout'),
+      maxPayloadBytes: sizeSetting(pick(flags['max-payload'], env, 'NUCLEUS_MAX_PAYLOAD'), d.maxPayloadBytes, '--max-payload'),
+      retentionMs: durationSetting(pick(flags.retention, env, 'NUCLEUS_RETENTION'), d.retentionMs, '--retention', true),
+      idempotencyWindowMs: durationSetting(pick(flags['idempotency-window'], env, 'NUCLEUS_IDEMPOTENCY_WINDOW'), d.idempotencyWindowMs, '--idempotency-window', true),
+    },
+  };
+}
+
+export interface WorkerFlags {
+  id?: string;
+  master?: string;
+  concurrency?: number;
+  queues?: string;
+  handlers?: string;
+  grace?: string;
+  'log-level'?: string;
+}
+
+export interface WorkerConfig {
+  id: string;
+  master: string;
+  concurrency: number;
+  queues: string[];
+  /** Path of a module of user handlers, or null. */
+  handlersPath: string | null;
+  graceMs: number;
+  logLevel: LogLevel;
+}
+
+export function resolveWorkerConfig(flags: WorkerFlags, env: Env = process.env, fallbackId = 'worker'): WorkerConfig {
+  const queues = (pick(flags.queues, env, 'NUCLEUS_QUEUES') ?? 'default').split(',').map((q) => q.trim()).filter(Boolean);
+  return {
+    id: pick(flags.id, env, 'NUCLEUS_WORKER_ID') ?? fallbackId,
+    master: pick(flags.master, env, 'NUCLEUS_MASTER') ?? DEFAULT_MASTER,
+    concurrency: intSetting(pick(flags.concurrency, env, 'NUCLEUS_CONCURRENCY'), 4, '--concurrency', 1, 1024),
+    queues: queues.length > 0 ? queues : ['default'],
+    handlersPath: pick(flags.handlers, env, 'NUCLEUS_HANDLERS') ?? null,
+    graceMs: durationSetting(pick(flags.grace, env, 'NUCLEUS_GRACE'), 30_000, '--grace', true),
+    logLevel: logLevel(pick(flags['log-level'], env, 'NUCLEUS_LOG_LEVEL')),
+  };
+}
+
+export interface ClientConfig {
+  master: string;
+  timeoutMs: number;
+}
+
+export function resolveClientConfig(flags: { master?: string; timeout?: string }, env: Env = process.env): ClientConfig {
+  return {
+    master: pick(flags.master, env, 'NUCLEUS_MASTER') ?? DEFAULT_MASTER,
+    timeoutMs: durationSetting(pick(flags.timeout, env, 'NUCLEUS_TIMEOUT'), 10_000, '--timeout'),
+  };
+}
+
+/** Whether output should be colourful/interactive; tests and CI set CI=true. */
+export function isInteractive(env: Env = process.env): boolean {
+  return Boolean(process.stdout.isTTY) && !env.CI;
+}

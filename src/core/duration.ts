@@ -1,0 +1,24 @@
+/**
+ * Durations as people write them: `500ms`, `30s`, `5m`, `2h`, `7d`, or a bare number of
+ * milliseconds. Parsed once, at the edges, into milliseconds.
+ */
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;
+
+/** Parses a duration into ms, or returns an error message naming the expected form. */
+export function parseDuration(text: string): number | { error: string } {
+  const match = PATTERN.exec(text.trim());
+  if (!match) return { error: `"${text}" is not a duration (use e.g. 500ms, 30s, 5m, 2h, 7d)` };
+  const ms = Number(match[1]) * UNITS[match[2] ?? 'ms'];
+  if (!Number.isFinite(ms) || ms > Number.MAX_SAFE_INTEGER) return { error: `"${text}" is too large` };
+  return Math.round(ms);
+}
+
+/** Formats ms for people: 1500 -> "1.5s", 90000 -> "1m30s". */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
+  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+  if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000)}m`;
+  return `${Math.floor(ms / 86_400_000)}d${Math.round((ms % 86_400_000) / 3_600_000)}h`;
+}

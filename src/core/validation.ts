@@ -1,0 +1,139 @@
+/**
+ * Validation of everything a client sends, before anything is written. Errors name the field and
+ * the limit (`job.priority: must be an integer from 0 to 10 (got 11)`). Schemas are zod's; the
+ * messages are ours.
+ */
+import { z } from 'zod';
+import { ErrorCode, NucleusError, invalidArgument } from '../errors.js';
+import { initialStatus } from './state-machine.js';
+import { JOB_LIMITS, isJobStatus, type JobStatus, type NewJob } from './job.js';
+
+/** A job as a client describes it; unset numbers are 0/undefined, as on the wire. */
+export interface JobSpecInput {
+  type: string;
+  payload?: Uint8Array;
+  contentType?: string;
+  queue?: string;
+  priority?: number;
+  maxRetries?: number;
+  timeoutMs?: number;
+  runAtMs?: number;
+  delayMs?: number;
+  idempotencyKey?: string;
+  backoffBaseMs?: number;
+  backoffCapMs?: number;
+}
+
+export interface SpecLimits {
+  maxPayloadBytes: number;
+  defaultTimeoutMs: number;
+}
+
+const NAME = /^[A-Za-z0-9_.:-]+$/;
+
+const got = (input: unknown): string => {
+  const text = typeof input === 'string' ? JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input) : String(input);
+  return ` (got ${text})`;
+};
+
+/** A name: queue, job type, worker id. */
+export const nameSchema = z
+  .string()
+  .min(1, { error: 'must not be empty' })
+  .max(JOB_LIMITS.maxNameLength, { error: `must be at most ${JOB_LIMITS.maxNameLength} characters` })
+  .regex(NAME, { error: (issue) => `must use only letters, digits and _ . : -${got(issue.input)}` });
+
+const intIn = (min: number, max: number, unit = '') =>
+  z
+    .number()
+    .refine((n) => Number.isSafeInteger(n) && n >= min && n <= max, {
+      error: (issue) => `must be an integer from ${min} to ${max}${unit}${got(issue.input)}`,
+    });
+
+const specSchema = z.object({
+  type: nameSchema,
+  contentType: z.string().max(255, { error: 'must be at most 255 characters' }).optional(),
+  queue: nameSchema.optional(),
+  priority: intIn(JOB_LIMITS.minPriority, JOB_LIMITS.maxPriority).optional(),
+  maxRetries: intIn(0, JOB_LIMITS.maxMaxRetries).optional(),
+  timeoutMs: intIn(0, JOB_LIMITS.maxTimeoutMs, ' ms').optional(),
+  runAtMs: intIn(0, 8_640_000_000_000_000, ' ms since the epoch').optional(),
+  delayMs: intIn(0, JOB_LIMITS.maxDelayMs, ' ms').optional(),
+  idempotencyKey: z
+    .string()
+    .max(JOB_LIMITS.maxIdempotencyKeyLength, {
+      error: `must be at most ${JOB_LIMITS.maxIdempotencyKeyLength} characters`,
+    })
+    .optional(),
+  backoffBaseMs: intIn(0, JOB_LIMITS.maxTimeoutMs, ' ms').optional(),
+  backoffCapMs: intIn(0, JOB_LIMITS.maxDelayMs, ' ms').optional(),
+});
+
+/** Turns zod's first issue into our INVALID_ARGUMENT with the field path. */
+export function zodError(prefix: string, error: z.ZodError): NucleusError {
+  const issue = error.issues[0];
+  const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+  const message = issue.code === 'invalid_type' ? `is required and must be a ${issue.expected}` : issue.message;
+  return invalidArgument(path, message);
+}
+
+/**
+ * Checks a job spec and fills in the defaults. `field` names it in errors (`job`, `jobs[3]`).
+ * Throws INVALID_ARGUMENT, or RESOURCE_EXHAUSTED for a payload over the limit.
+ */
+export function validateJobSpec(input: JobSpecInput, now: number, limits: SpecLimits, field = 'job'): NewJob {
+  const parsed = specSchema.safeParse(input);
+  if (!parsed.success) throw zodError(field, parsed.error);
+  const spec = parsed.data;
+  const payload = input.payload ?? new Uint8Array();
+  if (payload.byteLength > limits.maxPayloadBytes) {
+    throw new NucleusError(
+      ErrorCode.ResourceExhausted,
+      `${field}.payload: ${payload.byteLength} bytes is over the limit of ${limits.maxPayloadBytes} bytes (--max-payload)`,
+    );
+  }
+  const baseMs = spec.backoffBaseMs || JOB_LIMITS.defaultBackoffBaseMs;
+  const capMs = spec.backoffCapMs || JOB_LIMITS.defaultBackoffCapMs;
+  if (capMs < baseMs) throw invalidArgument(`${field}.backoffCapMs`, `must not be below backoffBaseMs (${baseMs} ms)`);
+  const runAt = spec.runAtMs ? spec.runAtMs : now + (spec.delayMs ?? 0);
+  return {
+    queue: spec.queue || JOB_LIMITS.defaultQueue,
+    type: spec.type,
+    payload,
+    contentType: spec.contentType || JOB_LIMITS.defaultContentType,
+    priority: spec.priority ?? JOB_LIMITS.defaultPriority,
+    maxRetries: spec.maxRetries ?? JOB_LIMITS.defaultMaxRetries,
+    timeoutMs: spec.timeoutMs || limits.defaultTimeoutMs,
+    runAt: initialStatus(runAt, now) === 'queued' ? Math.min(runAt, now) : runAt,
+    idempotencyKey: spec.idempotencyKey || null,
+    backoffBaseMs: baseMs,
+    backoffCapMs: capMs,
+  };
+}
+
+/** Job ids are positive 64-bit integers written in decimal. */
+export function parseJobId(text: string, field = 'job_id'): number {
+  if (!/^[1-9]\d{0,15}$/.test(text)) {
+    throw invalidArgument(field, `must be a positive integer job id${got(text)}`);
+  }
+  const id = Number(text);
+  if (!Number.isSafeInteger(id)) throw invalidArgument(field, `must be at most ${Number.MAX_SAFE_INTEGER}${got(text)}`);
+  return id;
+}
+
+export function parseStatus(text: string, field = 'status'): JobStatus {
+  if (!isJobStatus(text)) {
+    throw invalidArgument(
+      field,
+      `must be one of queued, scheduled, running, retrying, completed, failed, dead_letter, cancelled${got(text)}`,
+    );
+  }
+  return text;
+}
+
+/** Validates a name (queue, type, worker id) and returns it. */
+export function parseName(text: string, field: string): string {
+  const parsed = nameSchema.safeParse(text);
+  if (!parsed.success) throw zodError(field, parsed.error);
+  return parsed.data;
+}

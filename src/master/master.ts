@@ -1,0 +1,404 @@
+/**
+ * The master: a guarded lifecycle around the scheduler, and the operations that clients call.
+ * gRPC (rpc/) and REST (http/) both call these methods; neither has logic of its own.
+ *
+ * Lifecycle: starting -> running -> draining -> stopped (or failed). Requests are accepted only
+ * while running; while draining every write answers UNAVAILABLE. Stopping flushes pending writes,
+ * tells the workers, and leaves closing the store to the owner, last.
+ */
+import { ErrorCode, NucleusError, failedPrecondition, invalidArgument, notFound } from '../errors.js';
+import { isTerminal, type JobRecord, type JobStatus } from '../core/job.js';
+import { canApply } from '../core/state-machine.js';
+import { parseName, parseStatus, validateJobSpec, type JobSpecInput } from '../core/validation.js';
+import { Scheduler, type WorkerSession } from './scheduler.js';
+import type { Clock } from '../core/clock.js';
+import type { InsertedJob, JobStore } from '../store/job-store.js';
+import type { Logger } from '../log.js';
+import type { JobChange } from './events.js';
+
+export type MasterState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
+
+/** Tunables of the master, fully resolved (durations in ms). */
+export interface MasterSettings {
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  timeoutGraceMs: number;
+  defaultTimeoutMs: number;
+  maxPayloadBytes: number;
+  idempotencyWindowMs: number;
+  /** Finished jobs older than this are pruned; 0 keeps them forever. */
+  retentionMs: number;
+}
+
+export const DEFAULT_MASTER_SETTINGS: MasterSettings = {
+  heartbeatIntervalMs: 3_000,
+  heartbeatTimeoutMs: 10_000,
+  timeoutGraceMs: 2_000,
+  defaultTimeoutMs: 30_000,
+  maxPayloadBytes: 1024 * 1024,
+  idempotencyWindowMs: 86_400_000,
+  retentionMs: 7 * 86_400_000,
+};
+
+export interface MasterOptions {
+  store: JobStore;
+  clock: Clock;
+  logger: Logger;
+  settings: MasterSettings;
+  version: string;
+  random?: () => number;
+}
+
+export interface ListRequest {
+  statuses?: string[];
+  queue?: string;
+  type?: string;
+  workerId?: string;
+  limit?: number;
+  pageToken?: string;
+  newestFirst?: boolean;
+}
+
+export interface QueueSummary {
+  name: string;
+  paused: boolean;
+  counts: Record<JobStatus, number>;
+  oldestQueuedAt: number | null;
+}
+
+export interface WorkerSummary {
+  id: string;
+  hostname: string;
+  pid: number;
+  alive: boolean;
+  draining: boolean;
+  concurrency: number;
+  busy: number;
+  lastHeartbeatAt: number;
+  connectedAt: number;
+  jobsDone: number;
+  queues: string[];
+  jobTypes: string[];
+  runningJobIds: number[];
+}
+
+export interface Stats {
+  version: string;
+  startedAt: number;
+  now: number;
+  counts: Record<JobStatus, number>;
+  queues: QueueSummary[];
+  workers: WorkerSummary[];
+  submittedTotal: number;
+  finishedTotal: number;
+  queueWaitP50Ms: number;
+  queueWaitP95Ms: number;
+}
+
+const MAX_LIST_LIMIT = 1000;
+const RETRY_BATCH = 500;
+const PRUNE_BATCH = 500;
+
+export class Master {
+  readonly scheduler: Scheduler;
+  private stateValue: MasterState = 'starting';
+  private startedAt = 0;
+  private readonly waiters = new Map<number, Set<(job: JobRecord) => void>>();
+  private retentionTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: MasterOptions) {
+    this.scheduler = new Scheduler({
+      store: options.store,
+      clock: options.clock,
+      logger: options.logger,
+      heartbeatIntervalMs: options.settings.heartbeatIntervalMs,
+      heartbeatTimeoutMs: options.settings.heartbeatTimeoutMs,
+      timeoutGraceMs: options.settings.timeoutGraceMs,
+      idempotencyWindowMs: options.settings.idempotencyWindowMs,
+      random: options.random,
+    });
+  }
+
+  get state(): MasterState {
+    return this.stateValue;
+  }
+
+  get settings(): MasterSettings {
+    return this.options.settings;
+  }
+
+  get version(): string {
+    return this.options.version;
+  }
+
+  private get store(): JobStore {
+    return this.options.store;
+  }
+
+  start(): void {
+    if (this.stateValue !== 'starting') throw new NucleusError(ErrorCode.FailedPrecondition, `cannot start a master that is ${this.stateValue}`);
+    try {
+      this.scheduler.start();
+    } catch (error) {
+      this.stateValue = 'failed';
+      throw error;
+    }
+    this.scheduler.events.subscribe((change) => this.onChange(change));
+    this.startedAt = this.options.clock.now();
+    if (this.options.settings.retentionMs > 0) {
+      this.retentionTimer = setInterval(() => this.prune(), Math.min(60_000, this.options.settings.retentionMs));
+      this.retentionTimer.unref();
+    }
+    this.stateValue = 'running';
+  }
+
+  /** Stops accepting work and tells the workers; requests from now on answer UNAVAILABLE. */
+  drain(): void {
+    if (this.stateValue !== 'running') return;
+    this.stateValue = 'draining';
+    for (const session of this.scheduler.sessions.values()) session.link.send({ kind: 'drain', reason: 'master shutting down' });
+  }
+
+  /** Flushes pending writes and stops the scheduler. The owner closes the store afterwards. */
+  stop(): void {
+    if (this.stateValue === 'stopped') return;
+    this.drain();
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.scheduler.stop();
+    for (const [id, waiters] of this.waiters) {
+      const job = this.store.getJob(id, true);
+      if (job) for (const resolve of waiters) resolve(job);
+    }
+    this.waiters.clear();
+    this.stateValue = 'stopped';
+  }
+
+  private assertAccepting(): void {
+    if (this.stateValue === 'running') return;
+    throw new NucleusError(
+      ErrorCode.Unavailable,
+      this.stateValue === 'starting' ? 'the master is starting; try again' : 'the master is shutting down; try again on another master or later',
+    );
+  }
+
+  // ---------------------------------------------------------------- client operations
+
+  async submit(specs: JobSpecInput[], field = 'jobs'): Promise<InsertedJob[]> {
+    this.assertAccepting();
+    if (specs.length === 0) throw invalidArgument(field, 'must contain at least one job');
+    if (specs.length > 10_000) throw new NucleusError(ErrorCode.ResourceExhausted, `${field}: ${specs.length} jobs is over the limit of 10000 per call`);
+    const now = this.options.clock.now();
+    const limits = { maxPayloadBytes: this.options.settings.maxPayloadBytes, defaultTimeoutMs: this.options.settings.defaultTimeoutMs };
+    const jobs = specs.map((spec, i) => validateJobSpec(spec, now, limits, specs.length === 1 && field === 'job' ? 'job' : `${field}[${i}]`));
+    return this.scheduler.submit(jobs);
+  }
+
+  getJob(id: number): JobRecord {
+    const job = this.store.getJob(id, true);
+    if (!job) throw notFound(`job ${id}`);
+    return job;
+  }
+
+  /** The job once it is finished, or as it is when `waitMs` runs out (finished = false). */
+  async getResult(id: number, waitMs: number): Promise<{ job: JobRecord; finished: boolean }> {
+    const job = this.getJob(id);
+    if (isTerminal(job.status) || waitMs <= 0) return { job, finished: isTerminal(job.status) };
+    return new Promise((resolve) => {
+      let waiters = this.waiters.get(id);
+      if (!waiters) {
+        waiters = new Set();
+        this.waiters.set(id, waiters);
+      }
+      const done = (final: JobRecord) => {
+        clearTimeout(timer);
+        resolve({ job: final, finished: isTerminal(final.status) });
+      };
+      const timer = setTimeout(() => {
+        waiters!.delete(done);
+        if (waiters!.size === 0) this.waiters.delete(id);
+        resolve({ job: this.store.getJob(id, true) ?? job, finished: false });
+      }, Math.min(waitMs, 2 ** 31 - 1));
+      waiters.add(done);
+    });
+  }
+
+  cancel(id: number): JobRecord {
+    this.assertAccepting();
+    for (let tries = 0; tries < 3; tries++) {
+      const job = this.getJob(id);
+      if (!canApply(job.status, 'cancel')) {
+        throw failedPrecondition(`job ${id} is already ${job.status.replace('_', ' ')}; only queued, scheduled, retrying or running jobs can be cancelled`);
+      }
+      if (job.status === 'running') {
+        this.scheduler.flush();
+        if (this.scheduler.cancelRunning(id)) return this.getJob(id);
+        continue;
+      }
+      const change = this.store.setStatus(id, job.status, 'cancelled', this.options.clock.now());
+      if (change) {
+        this.scheduler.applyStatusChange(change);
+        return this.getJob(id);
+      }
+    }
+    throw new NucleusError(ErrorCode.Unavailable, `job ${id} changed while being cancelled; try again`);
+  }
+
+  /** Re-drives one job, or every job with `status` (failed, dead_letter, cancelled) in `queue`. */
+  retry(request: { id?: number; status?: string; queue?: string }): number[] {
+    this.assertAccepting();
+    if (request.id !== undefined) {
+      const job = this.getJob(request.id);
+      if (!canApply(job.status, 'redrive')) {
+        throw failedPrecondition(`job ${request.id} is ${job.status.replace('_', ' ')}; only failed, dead_letter or cancelled jobs can be retried`);
+      }
+      const change = this.store.setStatus(job.id, job.status, 'queued', this.options.clock.now());
+      if (!change) throw new NucleusError(ErrorCode.Unavailable, `job ${request.id} changed while being retried; try again`);
+      this.scheduler.applyStatusChange(change);
+      return [job.id];
+    }
+    if (!request.status) throw invalidArgument('status', 'give a job id, or a status (failed, dead_letter or cancelled) to retry every job in it');
+    const status = parseStatus(request.status);
+    if (!canApply(status, 'redrive')) throw invalidArgument('status', `must be failed, dead_letter or cancelled (got "${status}")`);
+    const queue = request.queue ? parseName(request.queue, 'queue') : undefined;
+    const ids: number[] = [];
+    let after = 0;
+    for (;;) {
+      const batch = this.store.idsWithStatus(status, queue, after, RETRY_BATCH);
+      for (const id of batch) {
+        const change = this.store.setStatus(id, status, 'queued', this.options.clock.now());
+        if (!change) continue;
+        this.scheduler.applyStatusChange(change);
+        ids.push(id);
+      }
+      if (batch.length < RETRY_BATCH) break;
+      after = batch[batch.length - 1];
+    }
+    return ids;
+  }
+
+  list(request: ListRequest): { jobs: JobRecord[]; nextPageToken: string } {
+    const statuses = (request.statuses ?? []).map((s, i) => parseStatus(s, `statuses[${i}]`));
+    const limit = request.limit || 50;
+    if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
+      throw invalidArgument('limit', `must be an integer from 1 to ${MAX_LIST_LIMIT} (got ${limit})`);
+    }
+    const afterId = request.pageToken ? decodePageToken(request.pageToken) : undefined;
+    const jobs = this.store.listJobs({
+      statuses,
+      queue: request.queue ? parseName(request.queue, 'queue') : undefined,
+      type: request.type ? parseName(request.type, 'type') : undefined,
+      workerId: request.workerId ? parseName(request.workerId, 'worker_id') : undefined,
+      afterId,
+      newestFirst: request.newestFirst,
+      limit,
+    });
+    const nextPageToken = jobs.length === limit ? encodePageToken(jobs[jobs.length - 1].id) : '';
+    return { jobs, nextPageToken };
+  }
+
+  pause(queue: string, paused: boolean): QueueSummary {
+    this.assertAccepting();
+    const name = parseName(queue, 'queue');
+    this.scheduler.setPaused(name, paused);
+    return this.queueSummary(name);
+  }
+
+  stats(): Stats {
+    const now = this.options.clock.now();
+    const queues = new Set([...this.scheduler.counts.queues(), ...this.scheduler.paused]);
+    const waits = this.scheduler.queueWaitPercentiles();
+    return {
+      version: this.options.version,
+      startedAt: this.startedAt,
+      now,
+      counts: this.scheduler.counts.total(),
+      queues: [...queues].sort().map((q) => this.queueSummary(q)),
+      workers: [...this.scheduler.sessions.values()].map(workerSummary),
+      submittedTotal: this.scheduler.submittedTotal,
+      finishedTotal: this.scheduler.finishedTotal,
+      queueWaitP50Ms: waits.p50,
+      queueWaitP95Ms: waits.p95,
+    };
+  }
+
+  /** Subscribes to job changes (for WatchEvents); returns the unsubscribe function. */
+  watch(listener: (change: JobChange) => void): () => void {
+    return this.scheduler.events.subscribe(listener);
+  }
+
+  /** Throws if the store cannot take a write (for /readyz). */
+  checkReady(): void {
+    this.assertAccepting();
+    this.store.checkWritable();
+  }
+
+  private queueSummary(name: string): QueueSummary {
+    const oldestId = this.scheduler.runnable.oldestId(name);
+    return {
+      name,
+      paused: this.scheduler.paused.has(name),
+      counts: this.scheduler.counts.forQueue(name),
+      oldestQueuedAt: oldestId === null ? null : this.store.createdAt(oldestId),
+    };
+  }
+
+  private onChange(change: JobChange): void {
+    if (!isTerminal(change.status)) return;
+    const waiters = this.waiters.get(change.id);
+    if (!waiters) return;
+    this.waiters.delete(change.id);
+    const job = this.store.getJob(change.id, true);
+    if (job) for (const resolve of waiters) resolve(job);
+  }
+
+  /** Deletes finished jobs past retention, a small batch per turn so dispatch never stalls. */
+  private prune(): void {
+    const before = this.options.clock.now() - this.options.settings.retentionMs;
+    const step = () => {
+      if (this.stateValue !== 'running') return;
+      try {
+        const removed = this.store.prune(before, PRUNE_BATCH);
+        for (const r of removed) this.scheduler.counts.add(r.queue, r.status, -r.count);
+        if (removed.length === PRUNE_BATCH) setImmediate(step);
+        else if (removed.length > 0) this.options.logger.info({ pruned: removed.length }, 'pruned finished jobs past retention');
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'pruning failed; will try again');
+      }
+    };
+    step();
+  }
+
+  /** Runs retention now (for tests with a fake clock). */
+  pruneNow(): void {
+    this.prune();
+  }
+}
+
+function workerSummary(session: WorkerSession): WorkerSummary {
+  return {
+    id: session.id,
+    hostname: session.hello.hostname,
+    pid: session.hello.pid,
+    alive: session.alive,
+    draining: session.draining,
+    concurrency: session.hello.concurrency,
+    busy: session.held.size,
+    lastHeartbeatAt: session.lastSeen,
+    connectedAt: session.connectedAt,
+    jobsDone: session.jobsDone,
+    queues: session.hello.queues,
+    jobTypes: session.hello.jobTypes,
+    runningJobIds: [...session.held.keys()],
+  };
+}
+
+function encodePageToken(lastId: number): string {
+  return Buffer.from(`after:${lastId}`).toString('base64url');
+}
+
+function decodePageToken(token: string): number {
+  const text = Buffer.from(token, 'base64url').toString();
+  const match = /^after:(\d{1,16})$/.exec(text);
+  if (!match) throw invalidArgument('page_token', 'is not a token from a previous page (pass the next_page_token you were given)');
+  return Number(match[1]);
+}

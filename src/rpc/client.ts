@@ -1,0 +1,89 @@
+/**
+ * Clients of the master: a typed JobService client with a default deadline on every call, errors
+ * turned into NucleusErrors with a message for a person, and a WorkerService client for workers.
+ */
+import { Metadata, credentials, type CallOptions, type ChannelOptions, type handleUnaryCall } from '@grpc/grpc-js';
+import {
+  CancelJobRequest,
+  GetJobResultRequest,
+  GetJobStatusRequest,
+  GetStatsRequest,
+  JobServiceClient,
+  ListJobsRequest,
+  PauseQueueRequest,
+  RetryJobRequest,
+  SubmitJobRequest,
+  SubmitJobsRequest,
+  type DeepPartial,
+  type JobServiceServer,
+} from './generated/nucleus/v1/jobs.js';
+import { WorkerServiceClient } from './generated/nucleus/v1/worker.js';
+import { fromServiceError } from './status.js';
+
+export const DEFAULT_MASTER = '127.0.0.1:50051';
+
+export interface ClientOptions {
+  /** host:port of the master. */
+  address: string;
+  /** Deadline for each unary call, in ms. */
+  timeoutMs?: number;
+  maxMessageBytes?: number;
+}
+
+const channelOptions = (maxMessageBytes = 64 * 1024 * 1024): ChannelOptions => ({
+  'grpc.max_receive_message_length': maxMessageBytes,
+  'grpc.max_send_message_length': maxMessageBytes,
+  'grpc.keepalive_time_ms': 20_000,
+  'grpc.keepalive_timeout_ms': 10_000,
+  'grpc.initial_reconnect_backoff_ms': 200,
+  'grpc.max_reconnect_backoff_ms': 2_000,
+});
+
+type Unary<Req, Res> = (request: Req, metadata: never, options: Partial<CallOptions>, callback: (error: unknown, response: Res) => void) => unknown;
+
+/** A JobService client whose methods return promises. */
+export class MasterClient {
+  readonly raw: JobServiceClient;
+  private readonly timeoutMs: number;
+
+  constructor(readonly options: ClientOptions) {
+    this.raw = new JobServiceClient(options.address, credentials.createInsecure(), channelOptions(options.maxMessageBytes));
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  /** Calls a unary method: `client.call('getJobStatus', {jobId})`; unset fields take their defaults. */
+  call<M extends UnaryName>(method: M, request: DeepPartial<RequestOf<M>>, timeoutMs = this.timeoutMs): Promise<ResponseOf<M>> {
+    const fn = this.raw[method] as unknown as Unary<RequestOf<M>, ResponseOf<M>>;
+    const full = (REQUESTS[method] as unknown as { fromPartial(o: unknown): RequestOf<M> }).fromPartial(request);
+    return new Promise((resolve, reject) => {
+      fn.call(this.raw, full, new Metadata() as never, { deadline: Date.now() + timeoutMs }, (error, response) => {
+        if (error) reject(fromServiceError(error, this.options.address));
+        else resolve(response);
+      });
+    });
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
+
+const REQUESTS = {
+  submitJob: SubmitJobRequest,
+  submitJobs: SubmitJobsRequest,
+  getJobStatus: GetJobStatusRequest,
+  getJobResult: GetJobResultRequest,
+  cancelJob: CancelJobRequest,
+  retryJob: RetryJobRequest,
+  listJobs: ListJobsRequest,
+  pauseQueue: PauseQueueRequest,
+  getStats: GetStatsRequest,
+} as const;
+
+type UnaryName = 'submitJob' | 'submitJobs' | 'getJobStatus' | 'getJobResult' | 'cancelJob' | 'retryJob' | 'listJobs' | 'pauseQueue' | 'getStats';
+type RequestOf<M extends UnaryName> = JobServiceServer[M] extends handleUnaryCall<infer Req, infer _Res> ? Req : never;
+type ResponseOf<M extends UnaryName> = JobServiceServer[M] extends handleUnaryCall<infer _Req, infer Res> ? Res : never;
+
+export function workerClient(address: string, maxMessageBytes?: number): WorkerServiceClient {
+  return new WorkerServiceClient(address, credentials.createInsecure(), channelOptions(maxMessageBytes));
+}

@@ -1,0 +1,148 @@
+/**
+ * JobService over gRPC: translates requests to Master calls and results back. No logic here.
+ */
+import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import { toServiceError } from './status.js';
+import { eventToProto, jobToProto, specFromProto, statusFromProto, statusToProto } from './convert.js';
+import { parseJobId } from '../core/validation.js';
+import { invalidArgument } from '../errors.js';
+import { ALL_STATUSES } from '../core/job.js';
+import type { JobServiceServer, JobEvent, QueueStats, StatusCount, WatchEventsRequest, JobEvents } from './generated/nucleus/v1/jobs.js';
+import type { Master, QueueSummary } from '../master/master.js';
+import type { JobStatus } from '../core/job.js';
+
+type Handler<Req, Res> = (request: Req, call: ServerUnaryCall<Req, Res>) => Res | Promise<Res>;
+
+function unary<Req, Res>(handler: Handler<Req, Res>) {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+    let result: Res | Promise<Res>;
+    try {
+      result = handler(call.request, call);
+    } catch (error) {
+      callback(toServiceError(error) as never, null);
+      return;
+    }
+    Promise.resolve(result).then(
+      (value) => callback(null, value),
+      (error) => callback(toServiceError(error) as never, null),
+    );
+  };
+}
+
+const countsToProto = (counts: Record<JobStatus, number>): StatusCount[] =>
+  ALL_STATUSES.map((status) => ({ status: statusToProto(status), count: counts[status] }));
+
+const queueToProto = (q: QueueSummary): QueueStats => ({
+  name: q.name,
+  paused: q.paused,
+  counts: countsToProto(q.counts),
+  oldestQueuedAtMs: q.oldestQueuedAt ?? 0,
+});
+
+const WATCH_FLUSH_MS = 100;
+const WATCH_MAX_BUFFER = 10_000;
+
+export function jobService(master: Master): JobServiceServer {
+  return {
+    submitJob: unary(async (req) => {
+      if (!req.job) throw invalidArgument('job', 'is required');
+      const [inserted] = await master.submit([specFromProto(req.job)], 'job');
+      return { jobId: String(inserted.id), status: statusToProto(inserted.status), duplicate: inserted.duplicate };
+    }),
+    submitJobs: unary(async (req) => {
+      const inserted = await master.submit(req.jobs.map(specFromProto), 'jobs');
+      return { results: inserted.map((i) => ({ jobId: String(i.id), status: statusToProto(i.status), duplicate: i.duplicate })) };
+    }),
+    getJobStatus: unary((req) => ({ job: jobToProto(master.getJob(parseJobId(req.jobId))) })),
+    getJobResult: unary(async (req, call) => {
+      const id = parseJobId(req.jobId);
+      if (req.waitTimeoutMs < 0) throw invalidArgument('wait_timeout_ms', `must not be negative (got ${req.waitTimeoutMs})`);
+      let waitMs = 0;
+      if (req.wait) {
+        const deadline = call.getDeadline();
+        const untilDeadline = deadline instanceof Date ? deadline.getTime() - Date.now() - 50 : Number.isFinite(deadline) ? Number(deadline) - Date.now() - 50 : 3_600_000;
+        waitMs = Math.max(0, req.waitTimeoutMs > 0 ? Math.min(req.waitTimeoutMs, untilDeadline) : untilDeadline);
+      }
+      const { job, finished } = await master.getResult(id, waitMs);
+      return { job: jobToProto(job), finished };
+    }),
+    cancelJob: unary((req) => ({ job: jobToProto(master.cancel(parseJobId(req.jobId))) })),
+    retryJob: unary((req) => {
+      const ids = master.retry({
+        id: req.jobId ? parseJobId(req.jobId) : undefined,
+        status: req.status ? statusFromProto(req.status) : undefined,
+        queue: req.queue || undefined,
+      });
+      return { jobIds: ids.map(String) };
+    }),
+    listJobs: unary((req) => {
+      const { jobs, nextPageToken } = master.list({
+        statuses: req.statuses.map(statusFromProto),
+        queue: req.queue || undefined,
+        type: req.type || undefined,
+        workerId: req.workerId || undefined,
+        limit: req.limit,
+        pageToken: req.pageToken || undefined,
+        newestFirst: req.newestFirst,
+      });
+      return { jobs: jobs.map(jobToProto), nextPageToken };
+    }),
+    pauseQueue: unary((req) => ({ queue: queueToProto(master.pause(req.queue, req.paused)) })),
+    getStats: unary(() => {
+      const s = master.stats();
+      return {
+        version: s.version,
+        startedAtMs: s.startedAt,
+        nowMs: s.now,
+        counts: countsToProto(s.counts),
+        queues: s.queues.map(queueToProto),
+        workers: s.workers.map((w) => ({
+          id: w.id,
+          hostname: w.hostname,
+          pid: w.pid,
+          alive: w.alive,
+          draining: w.draining,
+          concurrency: w.concurrency,
+          busy: w.busy,
+          lastHeartbeatMs: w.lastHeartbeatAt,
+          connectedAtMs: w.connectedAt,
+          jobsDone: w.jobsDone,
+          queues: w.queues,
+          jobTypes: w.jobTypes,
+          runningJobIds: w.runningJobIds.map(String),
+        })),
+        submittedTotal: s.submittedTotal,
+        finishedTotal: s.finishedTotal,
+        queueWaitP50Ms: s.queueWaitP50Ms,
+        queueWaitP95Ms: s.queueWaitP95Ms,
+      };
+    }),
+    watchEvents(call: ServerWritableStream<WatchEventsRequest, JobEvents>): void {
+      const queues = new Set(call.request.queues);
+      let buffer: JobEvent[] = [];
+      let dropped = false;
+      const unsubscribe = master.watch((change) => {
+        if (queues.size > 0 && !queues.has(change.queue)) return;
+        if (buffer.length >= WATCH_MAX_BUFFER) {
+          dropped = true;
+          return;
+        }
+        buffer.push(eventToProto(change));
+      });
+      const timer = setInterval(() => {
+        if (buffer.length === 0) return;
+        const events = buffer;
+        buffer = [];
+        if (dropped) dropped = false;
+        call.write({ events });
+      }, WATCH_FLUSH_MS);
+      const close = () => {
+        clearInterval(timer);
+        unsubscribe();
+      };
+      call.on('cancelled', close);
+      call.on('close', close);
+      call.on('error', close);
+    },
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * The master's gRPC server: JobService and WorkerService on one port.
+ */
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { JobServiceService } from './generated/nucleus/v1/jobs.js';
+import { WorkerServiceService } from './generated/nucleus/v1/worker.js';
+import { jobService } from './job-service.js';
+import { workerService } from './worker-service.js';
+import { ErrorCode, NucleusError } from '../errors.js';
+import type { Master } from '../master/master.js';
+import type { Logger } from '../log.js';
+
+export interface GrpcServerOptions {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Largest message accepted, in bytes (payload limit plus headroom). */
+  maxMessageBytes: number;
+}
+
+export interface RunningGrpcServer {
+  server: Server;
+  port: number;
+  /** Stops accepting calls, waits briefly for calls to finish, then cuts the rest. */
+  close(graceMs?: number): Promise<void>;
+}
+
+export async function startGrpcServer(master: Master, logger: Logger, options: GrpcServerOptions): Promise<RunningGrpcServer> {
+  const server = new Server({
+    'grpc.max_receive_message_length': options.maxMessageBytes,
+    'grpc.max_send_message_length': options.maxMessageBytes,
+    'grpc.keepalive_time_ms': 20_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+  });
+  server.addService(JobServiceService, jobService(master));
+  server.addService(WorkerServiceService, workerService(master, logger));
+  const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => {
+      if (error) {
+        reject(new NucleusError(ErrorCode.Unavailable, `cannot listen on ${address}: ${error.message}`, { cause: error }));
+      } else resolve(bound);
+    });
+  });
+  return {
+    server,
+    port,
+    close: (graceMs = 2000) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}

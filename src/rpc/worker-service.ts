@@ -1,0 +1,172 @@
+/**
+ * WorkerService.Connect over gRPC: one bidirectional stream per worker. Translates the wire
+ * messages to scheduler calls and the scheduler's messages back (see proto/nucleus/v1/worker.proto
+ * for the protocol). The first message must be Hello; a malformed stream is ended with
+ * INVALID_ARGUMENT and the master carries on.
+ */
+import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
+import { outcomeFromProto, toBuffer } from './convert.js';
+import { parseName } from '../core/validation.js';
+import { NucleusError, invalidArgument, toNucleusError } from '../errors.js';
+import type { MasterMessage, WorkerMessage, WorkerServiceServer, Hello } from './generated/nucleus/v1/worker.js';
+import type { Master } from '../master/master.js';
+import type { WorkerSession } from '../master/scheduler.js';
+import type { Lease, ToWorker, WorkerHello, WorkerLink } from '../master/protocol.js';
+import type { Logger } from '../log.js';
+
+const leaseToProto = (l: Lease) => ({ jobId: String(l.id), attempt: l.attempt });
+const leaseFromProto = (l: { jobId: string; attempt: number }): Lease => ({ id: Number(l.jobId), attempt: l.attempt });
+
+function toWire(message: ToWorker): MasterMessage {
+  switch (message.kind) {
+    case 'welcome':
+      return {
+        msg: {
+          $case: 'welcome',
+          value: {
+            masterVersion: '',
+            heartbeatIntervalMs: message.heartbeatIntervalMs,
+            heartbeatTimeoutMs: message.heartbeatTimeoutMs,
+            reattached: message.reattached.map(leaseToProto),
+            refused: message.refused.map(leaseToProto),
+          },
+        },
+      };
+    case 'assignments':
+      return {
+        msg: {
+          $case: 'assignments',
+          value: {
+            assignments: message.jobs.map((j) => ({
+              jobId: String(j.id),
+              attempt: j.attempt,
+              type: j.type,
+              payload: toBuffer(j.payload),
+              contentType: j.contentType,
+              queue: j.queue,
+              timeoutMs: j.timeoutMs,
+              maxRetries: j.maxRetries,
+              createdAtMs: j.createdAt,
+            })),
+          },
+        },
+      };
+    case 'cancel':
+      return { msg: { $case: 'cancel', value: { leases: message.leases.map(leaseToProto), reason: message.reason } } };
+    case 'drain':
+      return { msg: { $case: 'drain', value: { reason: message.reason } } };
+    case 'acks':
+      return {
+        msg: {
+          $case: 'acks',
+          value: { acks: message.acks.map((a) => ({ jobId: String(a.id), attempt: a.attempt, accepted: a.accepted, reason: a.reason })) },
+        },
+      };
+  }
+}
+
+function helloFromWire(hello: Hello): WorkerHello {
+  const workerId = parseName(hello.workerId, 'hello.worker_id');
+  if (!Number.isInteger(hello.concurrency) || hello.concurrency < 1 || hello.concurrency > 1024) {
+    throw invalidArgument('hello.concurrency', `must be an integer from 1 to 1024 (got ${hello.concurrency})`);
+  }
+  const queues = hello.queues.length > 0 ? hello.queues.map((q, i) => parseName(q, `hello.queues[${i}]`)) : ['default'];
+  const jobTypes = hello.jobTypes.map((t, i) => parseName(t, `hello.job_types[${i}]`));
+  if (jobTypes.length === 0) throw invalidArgument('hello.job_types', 'must name at least one job type');
+  return {
+    workerId,
+    concurrency: hello.concurrency,
+    queues,
+    jobTypes,
+    hostname: hello.hostname.slice(0, 255),
+    pid: hello.pid,
+    version: hello.version.slice(0, 64),
+    held: hello.held.map(leaseFromProto),
+  };
+}
+
+export function workerService(master: Master, logger: Logger): WorkerServiceServer {
+  return {
+    connect(call: ServerDuplexStream<WorkerMessage, MasterMessage>): void {
+      let session: WorkerSession | null = null;
+      let ended = false;
+      const link: WorkerLink = {
+        send: (message) => {
+          if (!ended) call.write(toWire(message));
+        },
+        close: () => {
+          if (ended) return;
+          ended = true;
+          call.end();
+        },
+      };
+      const fail = (error: NucleusError) => {
+        if (ended) return;
+        ended = true;
+        logger.warn({ err: error.message }, 'worker stream refused');
+        call.emit('error', { code: GrpcStatus.INVALID_ARGUMENT, details: error.message });
+      };
+      call.on('data', (message: WorkerMessage) => {
+        try {
+          const msg = message.msg;
+          if (!session) {
+            if (msg?.$case !== 'hello') throw invalidArgument('hello', 'the first message on the stream must be Hello');
+            if (master.state !== 'running') {
+              ended = true;
+              call.emit('error', { code: GrpcStatus.UNAVAILABLE, details: `the master is ${master.state}` });
+              return;
+            }
+            session = master.scheduler.connect(helloFromWire(msg.value), link);
+            return;
+          }
+          switch (msg?.$case) {
+            case 'heartbeat':
+              master.scheduler.heartbeat(
+                session,
+                msg.value.running.map((r) => ({ id: Number(r.jobId), attempt: r.attempt, progress: r.progress, message: r.progressMessage.slice(0, 1024) })),
+              );
+              break;
+            case 'results':
+              master.scheduler.results(
+                session,
+                msg.value.results.map((r) => ({
+                  id: Number(r.jobId),
+                  attempt: r.attempt,
+                  outcome: outcomeFromProto(r.outcome),
+                  result: r.result,
+                  contentType: r.contentType,
+                  error: r.error.slice(0, 64 * 1024),
+                  startedAt: r.startedAtMs,
+                  finishedAt: r.finishedAtMs,
+                })),
+              );
+              break;
+            case 'goodbye':
+              master.scheduler.giveBack(session, msg.value.returned.map(leaseFromProto));
+              break;
+            case 'drain':
+              master.scheduler.drain(session);
+              break;
+            case 'hello':
+              throw invalidArgument('hello', 'was already sent on this stream');
+            default:
+              session.lastSeen = Date.now();
+          }
+        } catch (error) {
+          fail(error instanceof NucleusError ? error : toNucleusError(error));
+        }
+      });
+      const closed = () => {
+        ended = true;
+        if (session) master.scheduler.disconnect(session);
+      };
+      call.on('end', () => {
+        closed();
+        call.end();
+      });
+      call.on('error', closed);
+      call.on('cancelled', closed);
+      call.on('close', closed);
+    },
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * `nucleus master`: opens the store, starts the scheduler and the gRPC server (and, when
+ * enabled, the HTTP server), and stops them in order: stop accepting, tell the workers, flush,
+ * close the store last.
+ */
+import { SqliteJobStore } from '../store/sqlite-store.js';
+import { Master } from '../master/master.js';
+import { startGrpcServer, type RunningGrpcServer } from '../rpc/server.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { VERSION } from '../version.js';
+import type { MasterConfig } from '../config.js';
+import type { Logger } from '../log.js';
+
+export interface RunningMaster {
+  master: Master;
+  grpcPort: number;
+  /** 0 when HTTP is disabled. */
+  httpPort: number;
+  /** Orderly shutdown; safe to call more than once. */
+  stop(): Promise<void>;
+}
+
+/** Optional extras that other modules plug into the master (HTTP gateway, metrics). */
+export interface MasterPlugin {
+  start(master: Master, config: MasterConfig, logger: Logger): Promise<{ port: number; stop(): Promise<void> }>;
+}
+
+export async function startMaster(
+  config: MasterConfig,
+  logger: Logger,
+  extras: { clock?: Clock; http?: MasterPlugin; nativeBinding?: string | object } = {},
+): Promise<RunningMaster> {
+  const store = new SqliteJobStore({ path: config.dbPath, sync: config.sync, nativeBinding: extras.nativeBinding });
+  const master = new Master({ store, clock: extras.clock ?? systemClock, logger, settings: config.settings, version: VERSION });
+  let grpc: RunningGrpcServer | null = null;
+  let http: { port: number; stop(): Promise<void> } | null = null;
+  try {
+    master.start();
+    grpc = await startGrpcServer(master, logger, {
+      host: config.host,
+      port: config.port,
+      maxMessageBytes: config.settings.maxPayloadBytes + 64 * 1024,
+    });
+    if (extras.http && config.httpPort !== -1) http = await extras.http.start(master, config, logger);
+  } catch (error) {
+    await grpc?.close(0);
+    master.stop();
+    store.close();
+    throw error;
+  }
+  logger.info({ grpcPort: grpc.port, httpPort: http?.port ?? 0, db: config.dbPath, sync: config.sync }, 'master running');
+  let stopping: Promise<void> | null = null;
+  return {
+    master,
+    grpcPort: grpc.port,
+    httpPort: http?.port ?? 0,
+    stop: () => {
+      stopping ??= (async () => {
+        logger.info('master stopping');
+        master.drain();
+        await http?.stop();
+        master.stop();
+        await grpc!.close(1000);
+        store.close();
+        logger.info('master stopped; store closed');
+      })();
+      return stopping;
+    },
+  };
+}

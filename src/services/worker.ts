@@ -1,0 +1,31 @@
+/**
+ * `nucleus worker`: the built-in handlers plus the user's module, connected to a master.
+ */
+import { Worker } from '../worker/worker.js';
+import { builtinHandlers } from '../handlers/builtin.js';
+import { loadHandlerModule } from '../handlers/loader.js';
+import { VERSION } from '../version.js';
+import type { HandlerMap } from '../handlers/handler.js';
+import type { WorkerConfig } from '../config.js';
+import type { Logger } from '../log.js';
+
+export async function workerHandlers(config: Pick<WorkerConfig, 'handlersPath'>, extra: HandlerMap = {}): Promise<HandlerMap> {
+  const user = config.handlersPath ? await loadHandlerModule(config.handlersPath) : {};
+  return { ...builtinHandlers, ...extra, ...user };
+}
+
+export async function startWorker(config: WorkerConfig, logger: Logger, extra: HandlerMap = {}): Promise<Worker> {
+  const handlers = await workerHandlers(config, extra);
+  const worker = new Worker({
+    id: config.id,
+    master: config.master,
+    concurrency: config.concurrency,
+    queues: config.queues,
+    handlers,
+    logger,
+    version: VERSION,
+  });
+  worker.start();
+  logger.info({ id: config.id, master: config.master, concurrency: config.concurrency, queues: config.queues, types: Object.keys(handlers) }, 'worker started');
+  return worker;
+}

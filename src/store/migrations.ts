@@ -1,0 +1,62 @@
+/**
+ * Numbered schema migrations, applied in order at start-up inside one transaction each.
+ * `PRAGMA user_version` records the last applied; `PRAGMA application_id` marks the file as
+ * Nucleus's, so that a foreign SQLite file is refused instead of being written into.
+ *
+ * Index choices (the hot path is insert -> claim -> end): `jobs_status` serves listing by status
+ * and loading queued/running jobs at start; `jobs_due` (partial) finds the next scheduled or
+ * retrying job without a scan; `jobs_finished` (partial) lets retention prune in small batches.
+ */
+export const APPLICATION_ID = 0x4e55434c; // "NUCL"
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: jobs, their attempts, and queue settings.
+  `
+  CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue TEXT NOT NULL,
+    type TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    content_type TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    max_retries INTEGER NOT NULL,
+    timeout_ms INTEGER NOT NULL,
+    backoff_base_ms INTEGER NOT NULL,
+    backoff_cap_ms INTEGER NOT NULL,
+    run_at INTEGER NOT NULL,
+    idempotency_key TEXT,
+    status TEXT NOT NULL,
+    front INTEGER NOT NULL DEFAULT 0,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    failures INTEGER NOT NULL DEFAULT 0,
+    worker_id TEXT,
+    result BLOB,
+    result_content_type TEXT,
+    error TEXT,
+    progress REAL NOT NULL DEFAULT 0,
+    progress_message TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER
+  );
+  CREATE UNIQUE INDEX jobs_idempotency ON jobs(idempotency_key) WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX jobs_status ON jobs(status, id);
+  CREATE INDEX jobs_due ON jobs(run_at) WHERE status IN ('scheduled', 'retrying');
+  CREATE INDEX jobs_finished ON jobs(finished_at) WHERE finished_at IS NOT NULL;
+  CREATE TABLE attempts (
+    job_id INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    worker_id TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    outcome TEXT NOT NULL,
+    error TEXT,
+    PRIMARY KEY (job_id, number)
+  ) WITHOUT ROWID;
+  CREATE TABLE queues (
+    name TEXT PRIMARY KEY,
+    paused INTEGER NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+  `,
+];

@@ -1,0 +1,491 @@
+/**
+ * The SQLite JobStore: the only module with SQL in it.
+ *
+ * Guarantees:
+ * - WAL journal; `synchronous=NORMAL` (default) survives a crash of the master process at any
+ *   moment, `FULL` also a power loss (each commit is fsynced).
+ * - Every public method is one transaction, built from prepared statements.
+ * - Ending an attempt is fenced: `WHERE status = 'running' AND attempt = ?`. A stale lease
+ *   changes nothing.
+ * - A file that is not a Nucleus database, or whose schema is newer than this build, is refused.
+ * - Disk trouble surfaces as NucleusError: a full disk is RESOURCE_EXHAUSTED, a read-only or
+ *   failing disk UNAVAILABLE; the failed transaction is rolled back whole.
+ */
+import Database from 'better-sqlite3';
+import type { Database as DB, Statement } from 'better-sqlite3';
+import { ErrorCode, NucleusError } from '../errors.js';
+import { isTerminal, type AttemptRecord, type JobRecord, type JobStatus, type NewJob } from '../core/job.js';
+import { APPLICATION_ID, MIGRATIONS } from './migrations.js';
+import type {
+  AttemptEnd,
+  Claim,
+  InsertedJob,
+  JobStore,
+  LeasedJob,
+  ListFilter,
+  ProgressUpdate,
+  QueueStatusCount,
+  RunnableJob,
+  StatusChange,
+} from './job-store.js';
+
+export type SyncMode = 'normal' | 'full';
+
+export interface SqliteStoreOptions {
+  /** Path of the database file (created if missing), or `:memory:`. */
+  path: string;
+  /** `normal` survives a process crash; `full` also power loss, at a cost per commit. */
+  sync?: SyncMode;
+  /** Native addon, for a single-file build that ships it as an asset. */
+  nativeBinding?: string | object;
+}
+
+const LEASE_COLUMNS = `id, attempt, failures, queue, type, priority, payload, content_type, timeout_ms,
+  max_retries, backoff_base_ms, backoff_cap_ms, created_at, run_at, worker_id, started_at`;
+
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** Translates SQLite's failures into errors a person can act on. */
+function storeError(error: unknown): NucleusError {
+  if (error instanceof NucleusError) return error;
+  const code = (error as { code?: string }).code ?? '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'SQLITE_FULL') {
+    return new NucleusError(ErrorCode.ResourceExhausted, `the job store is full (disk full): ${message}`, { cause: error });
+  }
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_BUSY') {
+    return new NucleusError(ErrorCode.Unavailable, `the job store cannot be written (${code}): ${message}`, { cause: error });
+  }
+  return new NucleusError(ErrorCode.Internal, `job store error: ${message}`, { cause: error });
+}
+
+interface JobRow {
+  id: number;
+  queue: string;
+  type: string;
+  payload: Buffer;
+  content_type: string;
+  priority: number;
+  max_retries: number;
+  timeout_ms: number;
+  backoff_base_ms: number;
+  backoff_cap_ms: number;
+  run_at: number;
+  idempotency_key: string | null;
+  status: JobStatus;
+  front: number;
+  attempt: number;
+  failures: number;
+  worker_id: string | null;
+  result: Buffer | null;
+  result_content_type: string | null;
+  error: string | null;
+  progress: number;
+  progress_message: string | null;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+}
+
+interface LeaseRow {
+  id: number;
+  attempt: number;
+  failures: number;
+  queue: string;
+  type: string;
+  priority: number;
+  payload: Buffer;
+  content_type: string;
+  timeout_ms: number;
+  max_retries: number;
+  backoff_base_ms: number;
+  backoff_cap_ms: number;
+  created_at: number;
+  run_at: number;
+  worker_id: string;
+  started_at: number;
+}
+
+const toLease = (row: LeaseRow): LeasedJob => ({
+  id: row.id,
+  attempt: row.attempt,
+  failures: row.failures,
+  queue: row.queue,
+  type: row.type,
+  priority: row.priority,
+  payload: row.payload,
+  contentType: row.content_type,
+  timeoutMs: row.timeout_ms,
+  maxRetries: row.max_retries,
+  backoffBaseMs: row.backoff_base_ms,
+  backoffCapMs: row.backoff_cap_ms,
+  createdAt: row.created_at,
+  runAt: row.run_at,
+  workerId: row.worker_id,
+  startedAt: row.started_at,
+});
+
+const toRecord = (row: JobRow): JobRecord => ({
+  id: row.id,
+  queue: row.queue,
+  type: row.type,
+  payload: row.payload ?? new Uint8Array(),
+  contentType: row.content_type,
+  priority: row.priority,
+  maxRetries: row.max_retries,
+  timeoutMs: row.timeout_ms,
+  backoffBaseMs: row.backoff_base_ms,
+  backoffCapMs: row.backoff_cap_ms,
+  runAt: row.run_at,
+  idempotencyKey: row.idempotency_key,
+  status: row.status,
+  attempt: row.attempt,
+  failures: row.failures,
+  workerId: row.worker_id,
+  result: row.result,
+  resultContentType: row.result_content_type,
+  error: row.error,
+  progress: row.progress,
+  progressMessage: row.progress_message,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  finishedAt: row.finished_at,
+});
+
+export class SqliteJobStore implements JobStore {
+  private readonly db: DB;
+  private readonly stmt: ReturnType<SqliteJobStore['prepareAll']>;
+  private readonly listCache = new Map<string, Statement>();
+
+  constructor(options: SqliteStoreOptions) {
+    try {
+      this.db = new Database(options.path, options.nativeBinding ? { nativeBinding: options.nativeBinding as string } : {});
+    } catch (error) {
+      throw new NucleusError(ErrorCode.Unavailable, `cannot open the job store ${options.path}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    try {
+      this.checkIdentity(options.path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('cache_size = -32000');
+      this.db.pragma('temp_store = MEMORY');
+      this.migrate();
+      this.stmt = this.prepareAll();
+    } catch (error) {
+      this.db.close();
+      throw error instanceof NucleusError ? error : storeError(error);
+    }
+  }
+
+  /** Refuses files that are not ours, or that a newer Nucleus wrote. */
+  private checkIdentity(path: string): void {
+    let appId: number;
+    let version: number;
+    let tables: number;
+    try {
+      appId = this.db.pragma('application_id', { simple: true }) as number;
+      version = this.db.pragma('user_version', { simple: true }) as number;
+      tables = (this.db.prepare(`SELECT count(*) AS n FROM sqlite_master`).get() as { n: number }).n;
+    } catch (error) {
+      throw new NucleusError(ErrorCode.FailedPrecondition, `${path} is not a Nucleus database (${(error as Error).message})`, {
+        cause: error,
+      });
+    }
+    if (tables > 0 && appId !== APPLICATION_ID) {
+      throw new NucleusError(ErrorCode.FailedPrecondition, `${path} is not a Nucleus database (it has other tables); refusing to use it`);
+    }
+    if (version > MIGRATIONS.length) {
+      throw new NucleusError(
+        ErrorCode.FailedPrecondition,
+        `${path} has schema version ${version}, newer than this build of Nucleus understands (${MIGRATIONS.length}); upgrade nucleus`,
+      );
+    }
+  }
+
+  private migrate(): void {
+    const current = this.db.pragma('user_version', { simple: true }) as number;
+    for (let version = current; version < MIGRATIONS.length; version++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[version]);
+        this.db.pragma(`application_id = ${APPLICATION_ID}`);
+        this.db.pragma(`user_version = ${version + 1}`);
+      })();
+    }
+  }
+
+  private prepareAll() {
+    const db = this.db;
+    return {
+      insert: db.prepare(`INSERT INTO jobs (queue, type, payload, content_type, priority, max_retries, timeout_ms,
+          backoff_base_ms, backoff_cap_ms, run_at, idempotency_key, status, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      byKey: db.prepare(`SELECT id, status, finished_at FROM jobs WHERE idempotency_key = ?`),
+      releaseKey: db.prepare(`UPDATE jobs SET idempotency_key = NULL WHERE id = ?`),
+      claim: db.prepare(`UPDATE jobs SET status = 'running', attempt = attempt + 1, worker_id = ?, front = 0,
+          progress = 0, progress_message = NULL, started_at = ?, updated_at = ?
+        WHERE id = ? AND status = 'queued' RETURNING ${LEASE_COLUMNS}`),
+      insertAttempt: db.prepare(`INSERT OR REPLACE INTO attempts (job_id, number, worker_id, started_at, outcome)
+        VALUES (?, ?, ?, ?, 'running')`),
+      endJob: db.prepare(`UPDATE jobs SET status = ?, failures = ?, run_at = ?, front = ?, error = ?, result = ?,
+          result_content_type = ?, updated_at = ?, finished_at = ?
+        WHERE id = ? AND status = 'running' AND attempt = ?`),
+      endAttempt: db.prepare(`UPDATE attempts SET finished_at = ?, outcome = ?, error = ? WHERE job_id = ? AND number = ?`),
+      dueList: db.prepare(`SELECT id, queue, type, priority, status FROM jobs
+        WHERE status IN ('scheduled', 'retrying') AND run_at <= ? ORDER BY run_at LIMIT ?`),
+      promote: db.prepare(`UPDATE jobs SET status = 'queued', updated_at = ? WHERE id = ?`),
+      nextDue: db.prepare(`SELECT min(run_at) AS t FROM jobs WHERE status IN ('scheduled', 'retrying')`),
+      setStatus: db.prepare(`UPDATE jobs SET status = ?, updated_at = ?, finished_at = ?, front = 0
+        WHERE id = ? AND status = ? RETURNING id, queue, type, priority`),
+      redrive: db.prepare(`UPDATE jobs SET status = 'queued', failures = 0, run_at = ?, updated_at = ?, finished_at = NULL,
+          error = NULL, result = NULL, result_content_type = NULL, front = 0
+        WHERE id = ? AND status = ? RETURNING id, queue, type, priority`),
+      get: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
+      attempts: db.prepare(`SELECT number, worker_id, started_at, finished_at, outcome, error FROM attempts
+        WHERE job_id = ? ORDER BY number`),
+      idsWithStatus: db.prepare(`SELECT id FROM jobs WHERE status = ? AND id > ? ORDER BY id LIMIT ?`),
+      idsWithStatusQueue: db.prepare(`SELECT id FROM jobs WHERE status = ? AND id > ? AND queue = ? ORDER BY id LIMIT ?`),
+      counts: db.prepare(`SELECT queue, status, count(*) AS count FROM jobs GROUP BY queue, status`),
+      queued: db.prepare(`SELECT id, queue, type, priority, front FROM jobs WHERE status = 'queued'
+        ORDER BY priority, front DESC, id`),
+      running: db.prepare(`SELECT ${LEASE_COLUMNS} FROM jobs WHERE status = 'running'`),
+      progress: db.prepare(`UPDATE jobs SET progress = ?, progress_message = ?, updated_at = ?
+        WHERE id = ? AND status = 'running' AND attempt = ?`),
+      setPaused: db.prepare(`INSERT INTO queues (name, paused) VALUES (?, ?)
+        ON CONFLICT(name) DO UPDATE SET paused = excluded.paused`),
+      paused: db.prepare(`SELECT name FROM queues WHERE paused = 1`),
+      prune: db.prepare(`DELETE FROM jobs WHERE id IN
+          (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at < ? ORDER BY finished_at LIMIT ?)
+        RETURNING id, queue, status`),
+      pruneAttempts: db.prepare(`DELETE FROM attempts WHERE job_id = ?`),
+      createdAt: db.prepare(`SELECT created_at FROM jobs WHERE id = ?`),
+    };
+  }
+
+  private tx<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } catch (error) {
+      throw storeError(error);
+    }
+  }
+
+  insertJobs(jobs: NewJob[], now: number, idempotencyWindowMs: number): InsertedJob[] {
+    const { insert, byKey, releaseKey } = this.stmt;
+    return this.tx(() =>
+      jobs.map((job): InsertedJob => {
+        if (job.idempotencyKey !== null) {
+          const existing = byKey.get(job.idempotencyKey) as { id: number; status: JobStatus; finished_at: number | null } | undefined;
+          if (existing) {
+            const expired = isTerminal(existing.status) && (existing.finished_at ?? now) + idempotencyWindowMs <= now;
+            if (!expired) return { id: existing.id, status: existing.status, duplicate: true };
+            releaseKey.run(existing.id);
+          }
+        }
+        const status: JobStatus = job.runAt > now ? 'scheduled' : 'queued';
+        const info = insert.run(
+          job.queue,
+          job.type,
+          asBuffer(job.payload),
+          job.contentType,
+          job.priority,
+          job.maxRetries,
+          job.timeoutMs,
+          job.backoffBaseMs,
+          job.backoffCapMs,
+          job.runAt,
+          job.idempotencyKey,
+          status,
+          now,
+          now,
+        );
+        return { id: Number(info.lastInsertRowid), status, duplicate: false };
+      }),
+    );
+  }
+
+  claim(claims: Claim[], now: number): LeasedJob[] {
+    const { claim, insertAttempt } = this.stmt;
+    return this.tx(() => {
+      const leased: LeasedJob[] = [];
+      for (const { id, workerId } of claims) {
+        const row = claim.get(workerId, now, now, id) as LeaseRow | undefined;
+        if (!row) continue;
+        insertAttempt.run(id, row.attempt, workerId, now);
+        leased.push(toLease(row));
+      }
+      return leased;
+    });
+  }
+
+  endAttempts(ends: AttemptEnd[]): boolean[] {
+    const { endJob, endAttempt } = this.stmt;
+    return this.tx(() =>
+      ends.map((end) => {
+        const info = endJob.run(
+          end.status,
+          end.failures,
+          end.runAt,
+          end.front ? 1 : 0,
+          end.error,
+          end.result ? asBuffer(end.result) : null,
+          end.resultContentType,
+          end.at,
+          isTerminal(end.status) ? end.at : null,
+          end.id,
+          end.attempt,
+        );
+        if (info.changes === 0) return false;
+        endAttempt.run(end.at, end.outcome, end.error, end.id, end.attempt);
+        return true;
+      }),
+    );
+  }
+
+  promoteDue(now: number, limit: number): StatusChange[] {
+    const { dueList, promote } = this.stmt;
+    return this.tx(() => {
+      const rows = dueList.all(now, limit) as Array<{ id: number; queue: string; type: string; priority: number; status: JobStatus }>;
+      return rows.map((row) => {
+        promote.run(now, row.id);
+        return { id: row.id, queue: row.queue, type: row.type, priority: row.priority, from: row.status, to: 'queued', front: false };
+      });
+    });
+  }
+
+  nextDueAt(): number | null {
+    return (this.stmt.nextDue.get() as { t: number | null }).t;
+  }
+
+  setStatus(id: number, from: JobStatus, to: JobStatus, now: number): StatusChange | null {
+    return this.tx(() => {
+      const row = (
+        to === 'queued' ? this.stmt.redrive.get(now, now, id, from) : this.stmt.setStatus.get(to, now, isTerminal(to) ? now : null, id, from)
+      ) as { id: number; queue: string; type: string; priority: number } | undefined;
+      return row ? { ...row, from, to, front: false } : null;
+    });
+  }
+
+  getJob(id: number, withAttempts: boolean): JobRecord | null {
+    const row = this.stmt.get.get(id) as JobRow | undefined;
+    if (!row) return null;
+    const job = toRecord(row);
+    if (withAttempts) {
+      const rows = this.stmt.attempts.all(id) as Array<{
+        number: number;
+        worker_id: string;
+        started_at: number;
+        finished_at: number | null;
+        outcome: AttemptRecord['outcome'];
+        error: string | null;
+      }>;
+      job.attempts = rows.map((a) => ({
+        number: a.number,
+        workerId: a.worker_id,
+        startedAt: a.started_at,
+        finishedAt: a.finished_at,
+        outcome: a.outcome,
+        error: a.error,
+      }));
+    }
+    return job;
+  }
+
+  listJobs(filter: ListFilter): JobRecord[] {
+    const where: string[] = [];
+    const params: Array<string | number> = [];
+    if (filter.statuses && filter.statuses.length > 0) {
+      where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
+      params.push(...filter.statuses);
+    }
+    if (filter.queue) {
+      where.push('queue = ?');
+      params.push(filter.queue);
+    }
+    if (filter.type) {
+      where.push('type = ?');
+      params.push(filter.type);
+    }
+    if (filter.workerId) {
+      where.push('worker_id = ?');
+      params.push(filter.workerId);
+    }
+    if (filter.afterId !== undefined) {
+      where.push(filter.newestFirst ? 'id < ?' : 'id > ?');
+      params.push(filter.afterId);
+    }
+    const sql = `SELECT id, queue, type, NULL AS payload, content_type, priority, max_retries, timeout_ms, backoff_base_ms,
+        backoff_cap_ms, run_at, idempotency_key, status, front, attempt, failures, worker_id, NULL AS result,
+        result_content_type, error, progress, progress_message, created_at, updated_at, finished_at
+      FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY id ${filter.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
+    let statement = this.listCache.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.listCache.set(sql, statement);
+    }
+    return (statement.all(...params, filter.limit) as JobRow[]).map(toRecord);
+  }
+
+  idsWithStatus(status: JobStatus, queue: string | undefined, afterId: number, limit: number): number[] {
+    const rows = (
+      queue ? this.stmt.idsWithStatusQueue.all(status, afterId, queue, limit) : this.stmt.idsWithStatus.all(status, afterId, limit)
+    ) as Array<{ id: number }>;
+    return rows.map((r) => r.id);
+  }
+
+  countByQueueAndStatus(): QueueStatusCount[] {
+    return this.stmt.counts.all() as QueueStatusCount[];
+  }
+
+  loadQueued(): RunnableJob[] {
+    return (this.stmt.queued.all() as Array<Omit<RunnableJob, 'front'> & { front: number }>).map((r) => ({ ...r, front: r.front === 1 }));
+  }
+
+  loadRunning(): LeasedJob[] {
+    return (this.stmt.running.all() as LeaseRow[]).map(toLease);
+  }
+
+  updateProgress(updates: ProgressUpdate[], now: number): void {
+    const { progress } = this.stmt;
+    this.tx(() => {
+      for (const u of updates) progress.run(u.progress, u.message, now, u.id, u.attempt);
+    });
+  }
+
+  setPaused(queue: string, paused: boolean): void {
+    this.tx(() => this.stmt.setPaused.run(queue, paused ? 1 : 0));
+  }
+
+  pausedQueues(): string[] {
+    return (this.stmt.paused.all() as Array<{ name: string }>).map((r) => r.name);
+  }
+
+  prune(before: number, limit: number): QueueStatusCount[] {
+    return this.tx(() => {
+      const rows = this.stmt.prune.all(before, limit) as Array<{ id: number; queue: string; status: JobStatus }>;
+      for (const row of rows) this.stmt.pruneAttempts.run(row.id);
+      return rows.map((r) => ({ queue: r.queue, status: r.status, count: 1 }));
+    });
+  }
+
+  createdAt(id: number): number | null {
+    return (this.stmt.createdAt.get(id) as { created_at: number } | undefined)?.created_at ?? null;
+  }
+
+  checkWritable(): void {
+    this.tx(() => this.db.prepare(`UPDATE queues SET paused = paused WHERE 0`).run());
+  }
+
+  close(): void {
+    if (!this.db.open) return;
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } finally {
+      this.db.close();
+    }
+  }
+}

@@ -1,0 +1,352 @@
+/**
+ * The worker runtime: one Connect stream to the master, a fixed number of slots, handlers run
+ * with an AbortSignal, heartbeats, and results that are kept until the master acknowledges them.
+ *
+ * Guarantees:
+ * - Never runs more attempts at once than its concurrency (the master never sends more).
+ * - A result is kept until acknowledged, and sent again after a reconnect or when no ack came
+ *   within two heartbeat intervals. The master fences duplicates by lease.
+ * - While the master is away it keeps running what it holds and reconnects with backoff; the
+ *   Hello after a reconnect lists what it still holds, so the master can reattach those leases.
+ * - stop(): stops taking work, lets running handlers finish within the grace period, aborts and
+ *   gives back (Goodbye) what is left, waits briefly for its results to be acknowledged.
+ */
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { workerClient } from '../rpc/client.js';
+import { outcomeToProto } from '../rpc/convert.js';
+import { NonRetryableError, type HandlerMap } from '../handlers/handler.js';
+import type { Assignment, MasterMessage, Result, WorkerMessage } from '../rpc/generated/nucleus/v1/worker.js';
+import type { WorkerServiceClient } from '../rpc/generated/nucleus/v1/worker.js';
+import type { ResultOutcome } from '../master/protocol.js';
+import type { Logger } from '../log.js';
+
+export type WorkerState = 'starting' | 'running' | 'draining' | 'stopped';
+
+export interface WorkerOptions {
+  id: string;
+  /** host:port of the master. */
+  master: string;
+  concurrency: number;
+  queues: string[];
+  handlers: HandlerMap;
+  logger: Logger;
+  /** Until the master's Welcome says otherwise. */
+  heartbeatIntervalMs?: number;
+  version?: string;
+  maxMessageBytes?: number;
+}
+
+interface RunningAttempt {
+  jobId: string;
+  attempt: number;
+  controller: AbortController;
+  progress: number;
+  message: string;
+  /** Why it was aborted, when it was. */
+  abortReason: ResultOutcome | 'shutdown' | null;
+}
+
+interface Outgoing {
+  result: Result;
+  sentAt: number;
+}
+
+const key = (jobId: string, attempt: number) => `${jobId}#${attempt}`;
+const JSON_TYPE = 'application/json';
+
+export class Worker {
+  private stateValue: WorkerState = 'starting';
+  private client: WorkerServiceClient | null = null;
+  private stream: ClientDuplexStream<WorkerMessage, MasterMessage> | null = null;
+  private connected = false;
+  private readonly running = new Map<string, RunningAttempt>();
+  private readonly unacked = new Map<string, Outgoing>();
+  private outbox: Result[] = [];
+  private flushScheduled = false;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private heartbeatIntervalMs: number;
+  private reconnectAttempt = 0;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private idleWaiters: Array<() => void> = [];
+  jobsDone = 0;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3000;
+  }
+
+  get state(): WorkerState {
+    return this.stateValue;
+  }
+
+  get busy(): number {
+    return this.running.size;
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  start(): void {
+    if (this.stateValue !== 'starting') throw new Error(`cannot start a worker that is ${this.stateValue}`);
+    this.stateValue = 'running';
+    this.client = workerClient(this.options.master, this.options.maxMessageBytes);
+    this.connect();
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatIntervalMs);
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  private connect(): void {
+    if (this.stateValue === 'stopped' || !this.client) return;
+    const stream = this.client.connect();
+    this.stream = stream;
+    const held = [...this.running.values()].map((r) => ({ jobId: r.jobId, attempt: r.attempt }));
+    for (const o of this.unacked.values()) held.push({ jobId: o.result.jobId, attempt: o.result.attempt });
+    stream.write({
+      msg: {
+        $case: 'hello',
+        value: {
+          workerId: this.options.id,
+          concurrency: this.options.concurrency,
+          queues: this.options.queues,
+          jobTypes: Object.keys(this.options.handlers),
+          hostname: hostname(),
+          pid: process.pid,
+          version: this.options.version ?? '',
+          held,
+        },
+      },
+    });
+    stream.on('data', (message: MasterMessage) => this.onMessage(message));
+    const lost = (reason: string) => {
+      if (this.stream !== stream) return;
+      this.stream = null;
+      const wasConnected = this.connected;
+      this.connected = false;
+      if (this.stateValue === 'stopped') return;
+      const delay = Math.min(5000, 200 * 2 ** this.reconnectAttempt++);
+      if (wasConnected || this.reconnectAttempt === 1) {
+        this.options.logger.warn({ reason, retryInMs: delay, holding: this.running.size }, 'lost the master; reconnecting');
+      }
+      this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    };
+    stream.on('error', (error: Error & { details?: string }) => lost(error.details ?? error.message));
+    stream.on('end', () => lost('stream ended'));
+  }
+
+  private onMessage(message: MasterMessage): void {
+    const msg = message.msg;
+    switch (msg?.$case) {
+      case 'welcome': {
+        this.connected = true;
+        this.reconnectAttempt = 0;
+        if (msg.value.heartbeatIntervalMs > 0 && msg.value.heartbeatIntervalMs !== this.heartbeatIntervalMs) {
+          this.heartbeatIntervalMs = msg.value.heartbeatIntervalMs;
+          if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+          this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatIntervalMs);
+        }
+        for (const lease of msg.value.refused) {
+          const k = key(lease.jobId, lease.attempt);
+          this.unacked.delete(k);
+          this.abort(k, 'cancelled');
+        }
+        this.options.logger.info({ master: this.options.master, reattached: msg.value.reattached.length }, 'connected to the master');
+        if (this.stateValue === 'draining') this.stream?.write({ msg: { $case: 'drain', value: { reason: 'worker stopping' } } });
+        this.resend(0);
+        break;
+      }
+      case 'assignments':
+        for (const assignment of msg.value.assignments) void this.run(assignment);
+        break;
+      case 'cancel':
+        for (const lease of msg.value.leases) {
+          this.abort(key(lease.jobId, lease.attempt), msg.value.reason === 'timeout' ? 'timeout' : 'cancelled');
+        }
+        break;
+      case 'acks':
+        for (const ack of msg.value.acks) {
+          this.unacked.delete(key(ack.jobId, ack.attempt));
+          if (!ack.accepted) this.options.logger.debug({ job: ack.jobId, attempt: ack.attempt, reason: ack.reason }, 'result refused');
+        }
+        this.notifyIdle();
+        break;
+      case 'drain':
+        this.options.logger.info({ reason: msg.value.reason }, 'master is draining');
+        break;
+    }
+  }
+
+  private heartbeat(): void {
+    if (!this.connected || !this.stream) return;
+    this.stream.write({
+      msg: {
+        $case: 'heartbeat',
+        value: {
+          running: [...this.running.values()].map((r) => ({ jobId: r.jobId, attempt: r.attempt, progress: r.progress, progressMessage: r.message })),
+        },
+      },
+    });
+    this.resend(2 * this.heartbeatIntervalMs);
+  }
+
+  /** Sends again the results not acknowledged within `olderThanMs`. */
+  private resend(olderThanMs: number): void {
+    if (!this.connected || !this.stream) return;
+    const now = Date.now();
+    const results: Result[] = [];
+    for (const o of this.unacked.values()) {
+      if (now - o.sentAt < olderThanMs) continue;
+      o.sentAt = now;
+      results.push(o.result);
+    }
+    if (results.length > 0) this.stream.write({ msg: { $case: 'results', value: { results } } });
+  }
+
+  // ---------------------------------------------------------------- execution
+
+  private async run(a: Assignment): Promise<void> {
+    const k = key(a.jobId, a.attempt);
+    if (this.running.has(k)) return;
+    const attempt: RunningAttempt = { jobId: a.jobId, attempt: a.attempt, controller: new AbortController(), progress: 0, message: '', abortReason: null };
+    this.running.set(k, attempt);
+    const startedAt = Date.now();
+    const timer = a.timeoutMs > 0 ? setTimeout(() => this.abort(k, 'timeout'), a.timeoutMs) : null;
+    let outcome: ResultOutcome = 'completed';
+    let value: unknown = null;
+    let error = '';
+    try {
+      const handler = this.options.handlers[a.type];
+      if (!handler) throw new NonRetryableError(`unknown job type "${a.type}" (this worker runs: ${Object.keys(this.options.handlers).join(', ')})`);
+      const payload = decodePayload(a.payload, a.contentType);
+      const aborted = new Promise<never>((_, reject) => {
+        attempt.controller.signal.addEventListener('abort', () => reject(attempt.controller.signal.reason), { once: true });
+      });
+      aborted.catch(() => undefined);
+      value = await Promise.race([
+        Promise.resolve(
+          handler(payload, {
+            signal: attempt.controller.signal,
+            jobId: a.jobId,
+            attempt: a.attempt,
+            queue: a.queue,
+            type: a.type,
+            progress: (percent, message) => {
+              attempt.progress = Math.max(0, Math.min(100, Number(percent) || 0));
+              if (message !== undefined) attempt.message = String(message).slice(0, 1024);
+            },
+            logger: this.options.logger.child({ job: a.jobId, attempt: a.attempt }),
+          }),
+        ),
+        aborted,
+      ]);
+    } catch (caught) {
+      if (attempt.abortReason) {
+        outcome = attempt.abortReason === 'shutdown' ? 'cancelled' : attempt.abortReason;
+        error = attempt.abortReason === 'timeout' ? `timed out after ${a.timeoutMs} ms` : String(attempt.abortReason);
+      } else {
+        outcome = caught instanceof NonRetryableError ? 'fatal' : 'error';
+        error = caught instanceof Error ? `${caught.name === 'Error' ? '' : `${caught.name}: `}${caught.message}` : String(caught);
+      }
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.running.delete(k);
+    }
+    if (attempt.abortReason === 'shutdown') {
+      this.notifyIdle();
+      return; // given back with Goodbye, not reported
+    }
+    const encoded = outcome === 'completed' ? encodeResult(value) : { bytes: Buffer.alloc(0), contentType: '' };
+    this.report({
+      jobId: a.jobId,
+      attempt: a.attempt,
+      outcome: outcomeToProto(outcome),
+      result: encoded.bytes,
+      contentType: encoded.contentType,
+      error: error.slice(0, 16 * 1024),
+      startedAtMs: startedAt,
+      finishedAtMs: Date.now(),
+    });
+    if (outcome === 'completed') this.jobsDone++;
+  }
+
+  private abort(k: string, reason: RunningAttempt['abortReason']): void {
+    const attempt = this.running.get(k);
+    if (!attempt || attempt.abortReason) return;
+    attempt.abortReason = reason;
+    attempt.controller.abort(new Error(String(reason)));
+  }
+
+  private report(result: Result): void {
+    this.unacked.set(key(result.jobId, result.attempt), { result, sentAt: Date.now() });
+    this.outbox.push(result);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const results = this.outbox;
+      this.outbox = [];
+      if (this.connected && this.stream) this.stream.write({ msg: { $case: 'results', value: { results } } });
+      this.notifyIdle();
+    });
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  private async until(condition: () => boolean, deadline: number): Promise<boolean> {
+    while (!condition()) {
+      const left = deadline - Date.now();
+      if (left <= 0) return false;
+      await Promise.race([new Promise<void>((r) => this.idleWaiters.push(r)), sleep(Math.min(left, 100))]);
+    }
+    return true;
+  }
+
+  /** Drains and stops. Resolves when the stream is closed. */
+  async stop(graceMs = 30_000): Promise<void> {
+    if (this.stateValue === 'stopped' || this.stateValue === 'draining') return;
+    this.stateValue = 'draining';
+    this.stream?.write({ msg: { $case: 'drain', value: { reason: 'worker stopping' } } });
+    this.options.logger.info({ running: this.running.size, graceMs }, 'draining');
+    await this.until(() => this.running.size === 0, Date.now() + graceMs);
+    const givenBack = [...this.running.values()].map((r) => ({ jobId: r.jobId, attempt: r.attempt }));
+    for (const k of [...this.running.keys()]) this.abort(k, 'shutdown');
+    if (givenBack.length > 0) {
+      this.options.logger.warn({ jobs: givenBack.length }, 'grace period over: giving back unfinished jobs');
+      this.stream?.write({ msg: { $case: 'goodbye', value: { returned: givenBack } } });
+    }
+    await this.until(() => this.running.size === 0 && this.unacked.size === 0, Date.now() + (this.connected ? 3000 : 0));
+    if (this.unacked.size > 0) this.options.logger.warn({ results: this.unacked.size }, 'stopping with unacknowledged results');
+    this.stateValue = 'stopped';
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    const stream = this.stream;
+    this.stream = null;
+    this.connected = false;
+    stream?.end();
+    this.client?.close();
+  }
+}
+
+function decodePayload(bytes: Buffer, contentType: string): unknown {
+  if (contentType && !contentType.startsWith(JSON_TYPE)) return bytes;
+  if (bytes.length === 0) return null;
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw new NonRetryableError(`payload is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+function encodeResult(value: unknown): { bytes: Buffer; contentType: string } {
+  if (value instanceof Uint8Array) return { bytes: Buffer.from(value), contentType: 'application/octet-stream' };
+  if (value === undefined) return { bytes: Buffer.alloc(0), contentType: JSON_TYPE };
+  return { bytes: Buffer.from(JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v))), contentType: JSON_TYPE };
+}
