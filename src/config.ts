@@ -145,7 +145,7 @@ export interface ClientConfig {
 export function resolveClientConfig(flags: { master?: string; timeout?: string }, env: Env = process.env): ClientConfig {
   return {
     master: pick(flags.master, env, 'NUCLEUS_MASTER') ?? DEFAULT_MASTER,
-    timeoutMs: durationSetting(pick(flags.timeout, env, 'NUCLEUS_TIMEOUT'), 10_000, '--timeout'),
+    timeoutMs: durationSetting(pick(flags.timeout, env, 'NUCLEUS_RPC_TIMEOUT'), 10_000, '--rpc-timeout'),
   };
 }
 

@@ -1,0 +1,48 @@
+import { Command, Flags } from '@oclif/core';
+import { startDev, runDemo } from '../services/dev.js';
+import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
+import { httpGateway } from '../http/plugin.js';
+import { LOG_LEVELS, type LogLevel } from '../log.js';
+
+export class Dev extends Command {
+  static override summary = 'Run a master and workers in one process, for a first try and local development.';
+  static override examples = ['<%= config.bin %> dev', '<%= config.bin %> dev --demo', '<%= config.bin %> dev --workers 4 --db ./dev.db --handlers ./handlers.mjs'];
+  static override flags = {
+    port: Flags.integer({ summary: 'gRPC port. Default: 50051.', default: 50051, min: 0, max: 65535 }),
+    'http-port': Flags.integer({ summary: 'HTTP port; 0 disables it. Default: 8000.', default: 8000, min: 0, max: 65535 }),
+    db: Flags.string({ summary: 'SQLite file. Default: a new temporary file.' }),
+    workers: Flags.integer({ summary: 'Workers to start. Default: 2.', default: 2, min: 0, max: 64 }),
+    concurrency: Flags.integer({ char: 'c', summary: 'Concurrency of each worker. Default: 4.', default: 4, min: 1, max: 1024 }),
+    handlers: Flags.string({ summary: 'Module with your own handlers.' }),
+    demo: Flags.boolean({ summary: 'Submit a few jobs, print their results, and stop.' }),
+    'log-level': Flags.string({ summary: 'Log level. Default: warn.', default: 'warn', options: [...LOG_LEVELS] }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Dev);
+    const logger = roleLogger(flags['log-level'] as LogLevel, 'dev');
+    let cluster;
+    try {
+      cluster = await startDev(
+        { port: flags.port, httpPort: flags['http-port'], db: flags.db, workers: flags.workers, concurrency: flags.concurrency, handlersPath: flags.handlers ?? null, http: httpGateway },
+        logger,
+      );
+    } catch (error) {
+      return failStartup(this, error);
+    }
+    const http = cluster.running.httpPort ? `, HTTP http://127.0.0.1:${cluster.running.httpPort}` : '';
+    process.stdout.write(`nucleus dev: master on ${cluster.address}${http}, ${flags.workers} workers, store ${cluster.dbPath}\n`);
+    if (flags.demo) {
+      try {
+        for (const r of await runDemo(cluster.address)) {
+          process.stdout.write(`${r.command}\n  job ${r.id} ${r.status} in ${r.ms} ms: ${JSON.stringify(r.result)}\n`);
+        }
+      } finally {
+        await cluster.stop();
+      }
+      return;
+    }
+    process.stdout.write(`try: nucleus submit fibonacci 30 --wait   (Ctrl-C stops)\n`);
+    await runUntilSignal(cluster.stop, logger);
+  }
+}

@@ -1,0 +1,43 @@
+import { Command, Flags } from '@oclif/core';
+import { resolveMasterConfig } from '../config.js';
+import { startMaster } from '../services/master.js';
+import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
+import { httpGateway } from '../http/plugin.js';
+
+export class Master extends Command {
+  static override summary = 'Run the master: the durable job store and scheduler, serving gRPC (and HTTP for metrics, health and REST).';
+  static override examples = ['<%= config.bin %> master', '<%= config.bin %> master --port 50051 --db ./nucleus.db --heartbeat-timeout 10s'];
+  static override flags = {
+    host: Flags.string({ summary: 'Address to listen on. Env: NUCLEUS_HOST. Default: 0.0.0.0.' }),
+    port: Flags.integer({ summary: 'gRPC port (0 picks a free one). Env: NUCLEUS_PORT. Default: 50051.', min: 0, max: 65535 }),
+    'http-port': Flags.integer({ summary: 'HTTP port for /metrics, /healthz, /readyz and REST; 0 disables it. Env: NUCLEUS_HTTP_PORT. Default: 8000.', min: 0, max: 65535 }),
+    db: Flags.string({ summary: 'SQLite database file. Env: NUCLEUS_DB. Default: ./nucleus.db.' }),
+    sync: Flags.string({ summary: 'normal: survives a crash of the master; full: also power loss, slower. Env: NUCLEUS_SYNC. Default: normal.', options: ['normal', 'full'] }),
+    'heartbeat-timeout': Flags.string({ summary: 'A worker silent this long is declared dead. Env: NUCLEUS_HEARTBEAT_TIMEOUT. Default: 10s.' }),
+    'heartbeat-interval': Flags.string({ summary: 'How often workers heartbeat. Env: NUCLEUS_HEARTBEAT_INTERVAL. Default: 3s.' }),
+    'default-timeout': Flags.string({ summary: 'Attempt timeout for jobs that set none. Env: NUCLEUS_DEFAULT_TIMEOUT. Default: 30s.' }),
+    'max-payload': Flags.string({ summary: 'Largest payload accepted (e.g. 1MiB). Env: NUCLEUS_MAX_PAYLOAD. Default: 1MiB.' }),
+    retention: Flags.string({ summary: 'Finished jobs older than this are pruned; 0 keeps them. Env: NUCLEUS_RETENTION. Default: 7d.' }),
+    'idempotency-window': Flags.string({ summary: 'How long a finished job keeps its idempotency key. Env: NUCLEUS_IDEMPOTENCY_WINDOW. Default: 24h.' }),
+    'log-level': Flags.string({ summary: 'trace, debug, info, warn, error or silent. Env: NUCLEUS_LOG_LEVEL. Default: info.' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Master);
+    let config;
+    try {
+      config = resolveMasterConfig(flags);
+    } catch (error) {
+      return failStartup(this, error);
+    }
+    const logger = roleLogger(config.logLevel, 'master');
+    let running;
+    try {
+      running = await startMaster(config, logger, { http: httpGateway });
+    } catch (error) {
+      return failStartup(this, error);
+    }
+    process.stderr.write(`nucleus master listening: gRPC ${config.host}:${running.grpcPort}${running.httpPort ? `, HTTP ${config.host}:${running.httpPort}` : ''}, store ${config.dbPath}\n`);
+    await runUntilSignal(running.stop, logger);
+  }
+}

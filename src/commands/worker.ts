@@ -1,0 +1,37 @@
+import { Command, Flags } from '@oclif/core';
+import { hostname } from 'node:os';
+import { resolveWorkerConfig } from '../config.js';
+import { startWorker } from '../services/worker.js';
+import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
+
+export class Worker extends Command {
+  static override summary = 'Run a worker: takes jobs from the master over one stream and runs their handlers.';
+  static override examples = ['<%= config.bin %> worker --id w1', '<%= config.bin %> worker --id w2 --concurrency 16 --queues default,emails --handlers ./handlers.mjs'];
+  static override flags = {
+    id: Flags.string({ summary: 'Worker id, unique per worker. Env: NUCLEUS_WORKER_ID. Default: <hostname>-<pid>.' }),
+    master: Flags.string({ char: 'm', summary: 'Master address host:port. Env: NUCLEUS_MASTER. Default: 127.0.0.1:50051.' }),
+    concurrency: Flags.integer({ char: 'c', summary: 'Jobs run at once. Env: NUCLEUS_CONCURRENCY. Default: 4.', min: 1, max: 1024 }),
+    queues: Flags.string({ char: 'q', summary: 'Queues to take jobs from, comma-separated. Env: NUCLEUS_QUEUES. Default: default.' }),
+    handlers: Flags.string({ summary: 'Module exporting your handlers: { type: async (payload, ctx) => result }. Env: NUCLEUS_HANDLERS.' }),
+    grace: Flags.string({ summary: 'On SIGTERM, how long running jobs may finish before they are given back. Env: NUCLEUS_GRACE. Default: 30s.' }),
+    'log-level': Flags.string({ summary: 'trace, debug, info, warn, error or silent. Env: NUCLEUS_LOG_LEVEL. Default: info.' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Worker);
+    let config;
+    try {
+      config = resolveWorkerConfig(flags, process.env, `${hostname()}-${process.pid}`);
+    } catch (error) {
+      return failStartup(this, error);
+    }
+    const logger = roleLogger(config.logLevel, 'worker');
+    let worker;
+    try {
+      worker = await startWorker(config, logger);
+    } catch (error) {
+      return failStartup(this, error);
+    }
+    await runUntilSignal(() => worker.stop(config.graceMs), logger);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * `nucleus submit`: builds a job spec from what the user typed, submits it, and optionally waits
+ * for the result.
+ */
+import { readFileSync } from 'node:fs';
+import { invalidArgument } from '../errors.js';
+import { parseDuration } from '../core/duration.js';
+import type { MasterClient } from '../rpc/client.js';
+import type { Job, JobSpec, DeepPartial } from '../rpc/generated/nucleus/v1/jobs.js';
+import { statusFromProto } from '../rpc/convert.js';
+
+export interface SubmitOptions {
+  type: string;
+  /** JSON text, or a plain string when it is not JSON. */
+  payload?: string;
+  payloadFile?: string;
+  contentType?: string;
+  queue?: string;
+  priority?: number;
+  retries?: number;
+  timeout?: string;
+  delay?: string;
+  at?: string;
+  key?: string;
+  /** `base[,cap]` */
+  backoff?: string;
+  wait: boolean;
+  waitTimeoutMs: number;
+}
+
+export interface SubmitOutcome {
+  jobId: string;
+  status: string;
+  duplicate: boolean;
+  /** The finished job, with --wait. */
+  job?: Job;
+  finished?: boolean;
+}
+
+function duration(text: string, flag: string): number {
+  const ms = parseDuration(text);
+  if (typeof ms !== 'number') throw invalidArgument(flag, ms.error);
+  return ms;
+}
+
+/** Payload bytes and content type from the positional argument, --payload or --payload-file. */
+export function payloadOf(options: Pick<SubmitOptions, 'payload' | 'payloadFile' | 'contentType'>): { bytes: Buffer; contentType: string } {
+  if (options.payload !== undefined && options.payloadFile !== undefined) {
+    throw invalidArgument('--payload-file', 'give the payload either inline or as a file, not both');
+  }
+  if (options.payloadFile !== undefined) {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(options.payloadFile);
+    } catch (error) {
+      throw invalidArgument('--payload-file', `cannot read ${options.payloadFile}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+    let contentType = options.contentType;
+    if (!contentType) {
+      try {
+        JSON.parse(bytes.toString('utf8'));
+        contentType = 'application/json';
+      } catch {
+        contentType = 'application/octet-stream';
+      }
+    }
+    return { bytes, contentType };
+  }
+  if (options.payload === undefined) return { bytes: Buffer.alloc(0), contentType: options.contentType ?? 'application/json' };
+  if (options.contentType && !options.contentType.startsWith('application/json')) {
+    return { bytes: Buffer.from(options.payload), contentType: options.contentType };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(options.payload);
+  } catch {
+    value = options.payload; // a plain string
+  }
+  return { bytes: Buffer.from(JSON.stringify(value)), contentType: 'application/json' };
+}
+
+export function buildSpec(options: SubmitOptions): DeepPartial<JobSpec> {
+  const { bytes, contentType } = payloadOf(options);
+  const spec: DeepPartial<JobSpec> = { type: options.type, payload: bytes, contentType, queue: options.queue ?? '' };
+  if (options.priority !== undefined) spec.priority = options.priority;
+  if (options.retries !== undefined) spec.maxRetries = options.retries;
+  if (options.timeout !== undefined) spec.timeoutMs = duration(options.timeout, '--timeout');
+  if (options.delay !== undefined && options.at !== undefined) throw invalidArgument('--at', 'give either --delay or --at, not both');
+  if (options.delay !== undefined) spec.delayMs = duration(options.delay, '--delay');
+  if (options.at !== undefined) {
+    const at = Date.parse(options.at);
+    if (Number.isNaN(at)) throw invalidArgument('--at', `"${options.at}" is not an ISO 8601 time (e.g. 2026-12-01T09:30:00Z)`);
+    spec.runAtMs = at;
+  }
+  if (options.key !== undefined) spec.idempotencyKey = options.key;
+  if (options.backoff !== undefined) {
+    const [base, cap] = options.backoff.split(',');
+    spec.backoffBaseMs = duration(base, '--backoff');
+    if (cap !== undefined) spec.backoffCapMs = duration(cap, '--backoff');
+  }
+  return spec;
+}
+
+export async function submit(client: MasterClient, options: SubmitOptions): Promise<SubmitOutcome> {
+  const spec = buildSpec(options);
+  const response = await client.call('submitJob', { job: spec });
+  const outcome: SubmitOutcome = { jobId: response.jobId, status: statusFromProto(response.status), duplicate: response.duplicate };
+  if (!options.wait) return outcome;
+  const waited = await client.call(
+    'getJobResult',
+    { jobId: response.jobId, wait: true, waitTimeoutMs: options.waitTimeoutMs },
+    options.waitTimeoutMs + 5_000,
+  );
+  return { ...outcome, job: waited.job, finished: waited.finished, status: statusFromProto(waited.job!.status) };
+}
