@@ -16,9 +16,13 @@ export function parseDuration(text: string): number | { error: string } {
 
 /** Formats ms for people: 1500 -> "1.5s", 90000 -> "1m30s". */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
-  if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)}h${Math.round((ms % 3_600_000) / 60_000)}m`;
-  return `${Math.floor(ms / 86_400_000)}d${Math.round((ms % 86_400_000) / 3_600_000)}h`;
+  // Round to the smaller unit first, then split, so that 119999 ms reads "2m0s", never "1m60s".
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
+  if (Math.round(ms / 100) < 600) return `${Number((ms / 1000).toFixed(1))}s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  const m = Math.round(ms / 60_000);
+  if (m < 1440) return `${Math.floor(m / 60)}h${m % 60}m`;
+  const h = Math.round(ms / 3_600_000);
+  return `${Math.floor(h / 24)}d${h % 24}h`;
 }
