@@ -109,6 +109,7 @@ export interface WorkerFlags {
   concurrency?: number;
   queues?: string;
   handlers?: string;
+  'allow-exec'?: string;
   grace?: string;
   'log-level'?: string;
 }
@@ -120,6 +121,8 @@ export interface WorkerConfig {
   queues: string[];
   /** Path of a module of user handlers, or null. */
   handlersPath: string | null;
+  /** Programs the `exec` job type may run (`*` = any); empty disables `exec`. */
+  allowExec: string[];
   graceMs: number;
   logLevel: LogLevel;
 }
@@ -132,6 +135,7 @@ export function resolveWorkerConfig(flags: WorkerFlags, env: Env = process.env, 
     concurrency: intSetting(pick(flags.concurrency, env, 'NUCLEUS_CONCURRENCY'), 4, '--concurrency', 1, 1024),
     queues: queues.length > 0 ? queues : ['default'],
     handlersPath: pick(flags.handlers, env, 'NUCLEUS_HANDLERS') ?? null,
+    allowExec: (pick(flags['allow-exec'], env, 'NUCLEUS_ALLOW_EXEC') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     graceMs: durationSetting(pick(flags.grace, env, 'NUCLEUS_GRACE'), 30_000, '--grace', true),
     logLevel: logLevel(pick(flags['log-level'], env, 'NUCLEUS_LOG_LEVEL')),
   };

@@ -13,6 +13,7 @@ export class Worker extends Command {
     concurrency: Flags.integer({ char: 'c', summary: 'Jobs run at once. Env: NUCLEUS_CONCURRENCY. Default: 4.', min: 1, max: 1024 }),
     queues: Flags.string({ char: 'q', summary: 'Queues to take jobs from, comma-separated. Env: NUCLEUS_QUEUES. Default: default.' }),
     handlers: Flags.string({ summary: 'Module exporting your handlers: { type: async (payload, ctx) => result }. Env: NUCLEUS_HANDLERS.' }),
+    'allow-exec': Flags.string({ summary: 'Enable the exec job type for these programs (comma-separated; * allows any). Env: NUCLEUS_ALLOW_EXEC. Default: exec disabled.' }),
     grace: Flags.string({ summary: 'On SIGTERM, how long running jobs may finish before they are given back. Env: NUCLEUS_GRACE. Default: 30s.' }),
     'log-level': Flags.string({ summary: 'trace, debug, info, warn, error or silent. Env: NUCLEUS_LOG_LEVEL. Default: info.' }),
   };

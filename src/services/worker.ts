@@ -4,14 +4,17 @@
 import { Worker } from '../worker/worker.js';
 import { builtinHandlers } from '../handlers/builtin.js';
 import { loadHandlerModule } from '../handlers/loader.js';
+import { execHandler } from '../handlers/exec.js';
+import { httpRequestHandler } from '../handlers/http-request.js';
 import { VERSION } from '../version.js';
 import type { HandlerMap } from '../handlers/handler.js';
 import type { WorkerConfig } from '../config.js';
 import type { Logger } from '../log.js';
 
-export async function workerHandlers(config: Pick<WorkerConfig, 'handlersPath'>, extra: HandlerMap = {}): Promise<HandlerMap> {
+export async function workerHandlers(config: Pick<WorkerConfig, 'handlersPath' | 'allowExec'>, extra: HandlerMap = {}): Promise<HandlerMap> {
   const user = config.handlersPath ? await loadHandlerModule(config.handlersPath) : {};
-  return { ...builtinHandlers, ...extra, ...user };
+  const exec: HandlerMap = config.allowExec.length > 0 ? { exec: execHandler(config.allowExec) } : {};
+  return { ...builtinHandlers, http_request: httpRequestHandler, ...exec, ...extra, ...user };
 }
 
 export async function startWorker(config: WorkerConfig, logger: Logger, extra: HandlerMap = {}): Promise<Worker> {

@@ -246,7 +246,7 @@ export class Worker {
         outcome = attempt.abortReason === 'shutdown' ? 'cancelled' : attempt.abortReason;
         error = attempt.abortReason === 'timeout' ? `timed out after ${a.timeoutMs} ms` : String(attempt.abortReason);
       } else {
-        outcome = caught instanceof NonRetryableError ? 'fatal' : 'error';
+        outcome = isNonRetryable(caught) ? 'fatal' : 'error';
         error = caught instanceof Error ? `${caught.name === 'Error' ? '' : `${caught.name}: `}${caught.message}` : String(caught);
       }
     } finally {
@@ -333,6 +333,16 @@ export class Worker {
     stream?.end();
     this.client?.close();
   }
+}
+
+/**
+ * A handler error that must not be retried: our NonRetryableError, or any error that says so by
+ * name or by `retryable: false` (so that a handler module need not import this package).
+ */
+function isNonRetryable(error: unknown): boolean {
+  if (error instanceof NonRetryableError) return true;
+  const e = error as { name?: unknown; retryable?: unknown } | null;
+  return typeof e === 'object' && e !== null && (e.name === 'NonRetryableError' || e.name === 'PayloadError' || e.retryable === false);
 }
 
 function decodePayload(bytes: Buffer, contentType: string): unknown {

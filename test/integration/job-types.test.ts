@@ -1,0 +1,140 @@
+/**
+ * The job types that talk to the outside world (exec, http_request) and user handler modules,
+ * through a real master and worker.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startCluster, json, parse, type TestCluster } from '../helpers/cluster.js';
+import { JobStatus } from '../../src/rpc/generated/nucleus/v1/jobs.js';
+
+let cluster: TestCluster | null = null;
+let server: Server | null = null;
+afterEach(async () => {
+  await cluster?.close();
+  cluster = null;
+  server?.close();
+  server = null;
+});
+
+async function run(c: TestCluster, type: string, payload: unknown, extra: Record<string, unknown> = {}) {
+  const { jobId } = await c.client.call('submitJob', { job: { type, payload: json(payload), backoffBaseMs: 60_000, ...extra } });
+  // Retryable failures go to `retrying` (not terminal): wait for that or for a terminal status.
+  for (;;) {
+    const { job } = await c.client.call('getJobResult', { jobId, wait: true, waitTimeoutMs: 200 }, 5_000);
+    if (job!.status !== JobStatus.JOB_STATUS_QUEUED && job!.status !== JobStatus.JOB_STATUS_RUNNING) return job!;
+  }
+}
+
+describe('exec', () => {
+  it('given --allow-exec node, when an exec job runs node, then stdout is captured and the payload file is readable', async () => {
+    cluster = await startCluster();
+    await cluster.addWorker({ 'allow-exec': `node,${process.execPath}` });
+    const job = await run(cluster, 'exec', {
+      command: process.execPath,
+      args: ['-e', "process.stdout.write(JSON.parse(require('fs').readFileSync(process.env.NUCLEUS_PAYLOAD_FILE)).args[2] + ':' + process.env.NUCLEUS_ATTEMPT)", 'hello'],
+    });
+    expect(job.status).toBe(JobStatus.JOB_STATUS_COMPLETED);
+    expect(parse(job.result)).toMatchObject({ exitCode: 0, stdout: 'hello:1' });
+  });
+
+  it('given an allow-list, when a job names another program, then it fails without retry and nothing runs', async () => {
+    cluster = await startCluster();
+    await cluster.addWorker({ 'allow-exec': 'node' });
+    const marker = join(cluster.dir, 'ran');
+    const job = await run(cluster, 'exec', { command: 'touch', args: [marker] });
+    expect(job.status).toBe(JobStatus.JOB_STATUS_FAILED);
+    expect(job.error).toContain('"touch" is not allowed');
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('given payload values with shell syntax, when exec runs, then they reach the program verbatim (no shell)', async () => {
+    cluster = await startCluster();
+    await cluster.addWorker({ 'allow-exec': '*' });
+    const marker = join(cluster.dir, 'injected');
+    const job = await run(cluster, 'exec', { command: process.execPath, args: ['-e', 'process.stdout.write(process.argv[1])', `$(touch ${marker}); echo x`] });
+    expect(parse(job.result)).toMatchObject({ stdout: `$(touch ${marker}); echo x` });
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('given a program that exits non-zero, then the attempt is a retryable error with the stderr tail', async () => {
+    cluster = await startCluster();
+    await cluster.addWorker({ 'allow-exec': '*' });
+    const job = await run(cluster, 'exec', { command: process.execPath, args: ['-e', "console.error('boom'); process.exit(3)"] });
+    expect(job.status).toBe(JobStatus.JOB_STATUS_RETRYING);
+    expect(job.attempts[0].error).toMatch(/exited with code 3: boom/);
+  });
+
+  it('given a worker without --allow-exec, then it does not offer the exec type', async () => {
+    cluster = await startCluster();
+    await cluster.addWorker();
+    const stats = await cluster.client.call('getStats', {});
+    expect(stats.workers[0].jobTypes).not.toContain('exec');
+    expect(stats.workers[0].jobTypes).toEqual(expect.arrayContaining(['noop', 'fibonacci', 'sleep', 'echo', 'math', 'http_request', 'random_failure']));
+  });
+});
+
+describe('http_request', () => {
+  async function listen(): Promise<number> {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        res.statusCode = req.url === '/fail' ? 503 : 200;
+        res.end(JSON.stringify({ method: req.method, body }));
+      });
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+    return (server!.address() as { port: number }).port;
+  }
+
+  it('given a 2xx answer, then the job completes with status and body', async () => {
+    const port = await listen();
+    cluster = await startCluster();
+    await cluster.addWorker();
+    const job = await run(cluster, 'http_request', { url: `http://127.0.0.1:${port}/ok`, method: 'POST', body: { a: 1 } });
+    expect(job.status).toBe(JobStatus.JOB_STATUS_COMPLETED);
+    const result = parse(job.result) as { status: number; body: string };
+    expect(result.status).toBe(200);
+    expect(JSON.parse(result.body)).toEqual({ method: 'POST', body: '{"a":1}' });
+  });
+
+  it('given a non-2xx answer, then the attempt is a retryable error', async () => {
+    const port = await listen();
+    cluster = await startCluster();
+    await cluster.addWorker();
+    const job = await run(cluster, 'http_request', { url: `http://127.0.0.1:${port}/fail` });
+    expect(job.status).toBe(JobStatus.JOB_STATUS_RETRYING);
+    expect(job.attempts[0].error).toContain('503');
+  });
+
+  it('given a bad URL, then the job fails without retry naming the field', async () => {
+    cluster = await startCluster();
+    await cluster.addWorker();
+    const job = await run(cluster, 'http_request', { url: 'ftp://example' });
+    expect(job.status).toBe(JobStatus.JOB_STATUS_FAILED);
+    expect(job.error).toContain('payload.url');
+  });
+});
+
+describe('user handler modules', () => {
+  it('given a module with handlers, then its types run with ctx, and a NonRetryableError fails the job at once', async () => {
+    cluster = await startCluster();
+    const module = join(cluster.dir, 'handlers.mjs');
+    writeFileSync(
+      module,
+      `export const greet = async (payload, ctx) => { ctx.progress(50, 'halfway'); return { hello: payload.name, attempt: ctx.attempt, job: ctx.jobId }; };
+       class NonRetryableError extends Error { name = 'NonRetryableError'; }
+       export const refuse = async () => { throw new NonRetryableError('not today'); };`,
+    );
+    await cluster.addWorker({ handlers: module });
+    const ok = await run(cluster, 'greet', { name: 'Ada' });
+    expect(ok.status).toBe(JobStatus.JOB_STATUS_COMPLETED);
+    expect(parse(ok.result)).toEqual({ hello: 'Ada', attempt: 1, job: ok.id });
+    const refused = await run(cluster, 'refuse', {});
+    expect(refused.status).toBe(JobStatus.JOB_STATUS_FAILED);
+    expect(refused.attempts).toHaveLength(1);
+    expect(refused.error).toContain('not today');
+  });
+});
