@@ -6,8 +6,8 @@
  * while running; while draining every write answers UNAVAILABLE. Stopping flushes pending writes,
  * tells the workers, and leaves closing the store to the owner, last.
  */
-import { ErrorCode, NucleusError, failedPrecondition, invalidArgument, notFound } from '../errors.js';
-import { isTerminal, type JobRecord, type JobStatus } from '../core/job.js';
+import { ErrorCode, NucleusError, failedPrecondition, invalidArgument, notFound, toNucleusError } from '../errors.js';
+import { isTerminal, type JobRecord, type JobStatus, type NewJob } from '../core/job.js';
 import { canApply } from '../core/state-machine.js';
 import { parseName, parseStatus, validateJobSpec, type JobSpecInput } from '../core/validation.js';
 import { Scheduler, type WorkerSession } from './scheduler.js';
@@ -191,6 +191,33 @@ export class Master {
     const limits = { maxPayloadBytes: this.options.settings.maxPayloadBytes, defaultTimeoutMs: this.options.settings.defaultTimeoutMs };
     const jobs = specs.map((spec, i) => validateJobSpec(spec, now, limits, specs.length === 1 && field === 'job' ? 'job' : `${field}[${i}]`));
     return this.scheduler.submit(jobs);
+  }
+
+  /**
+   * Submits jobs judged one by one: a refused job gets its error in its place, the others are
+   * committed together. For clients that coalesce unrelated submits into one call.
+   */
+  async submitEach(specs: JobSpecInput[]): Promise<Array<InsertedJob | NucleusError>> {
+    this.assertAccepting();
+    if (specs.length > 10_000) throw new NucleusError(ErrorCode.ResourceExhausted, `jobs: ${specs.length} jobs is over the limit of 10000 per call`);
+    const now = this.options.clock.now();
+    const limits = { maxPayloadBytes: this.options.settings.maxPayloadBytes, defaultTimeoutMs: this.options.settings.defaultTimeoutMs };
+    const results: Array<InsertedJob | NucleusError> = new Array(specs.length);
+    const valid: NewJob[] = [];
+    const positions: number[] = [];
+    specs.forEach((spec, i) => {
+      try {
+        valid.push(validateJobSpec(spec, now, limits, 'job'));
+        positions.push(i);
+      } catch (error) {
+        results[i] = toNucleusError(error);
+      }
+    });
+    if (valid.length > 0) {
+      const inserted = await this.scheduler.submit(valid);
+      inserted.forEach((job, k) => (results[positions[k]] = job));
+    }
+    return results;
   }
 
   getJob(id: number): JobRecord {

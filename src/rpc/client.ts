@@ -15,10 +15,13 @@ import {
   SubmitJobRequest,
   SubmitJobsRequest,
   type DeepPartial,
+  type JobSpec,
+  type SubmitJobResponse,
   type JobServiceServer,
 } from './generated/nucleus/v1/jobs.js';
 import { WorkerServiceClient } from './generated/nucleus/v1/worker.js';
 import { fromServiceError } from './status.js';
+import { ErrorCode, NucleusError } from '../errors.js';
 
 export const DEFAULT_MASTER = '127.0.0.1:50051';
 
@@ -63,10 +66,48 @@ export class MasterClient {
     });
   }
 
+  /**
+   * Submits one job, coalescing with the other submits made in the same turn of the event loop
+   * into one SubmitJobs call (each job judged on its own). This is how a producer with many
+   * concurrent callers gets batch throughput without batching by hand. Resolves after the job
+   * is committed; rejects with the job's own error when it is refused.
+   */
+  submit(job: DeepPartial<JobSpec>): Promise<SubmitJobResponse> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ job, resolve, reject });
+      if (this.pending.length >= MAX_COALESCED) this.flushSubmits();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flushSubmits());
+      }
+    });
+  }
+
+  private pending: Array<{ job: DeepPartial<JobSpec>; resolve: (r: SubmitJobResponse) => void; reject: (e: unknown) => void }> = [];
+  private flushScheduled = false;
+
+  private flushSubmits(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    this.call('submitJobs', { jobs: batch.map((b) => b.job), partial: true }).then(
+      ({ results }) =>
+        batch.forEach((b, i) => {
+          const r = results[i];
+          if (r?.jobId) b.resolve(r);
+          else b.reject(new NucleusError((r?.errorCode as ErrorCode) || ErrorCode.Internal, r?.error || 'the master gave no answer for this job'));
+        }),
+      (error) => batch.forEach((b) => b.reject(error)),
+    );
+  }
+
   close(): void {
     this.raw.close();
   }
 }
+
+const MAX_COALESCED = 1000;
 
 const REQUESTS = {
   submitJob: SubmitJobRequest,

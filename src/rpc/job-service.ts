@@ -5,7 +5,7 @@ import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc
 import { toServiceError } from './status.js';
 import { eventToProto, jobToProto, specFromProto, statusFromProto, statusToProto } from './convert.js';
 import { parseJobId } from '../core/validation.js';
-import { invalidArgument } from '../errors.js';
+import { NucleusError, invalidArgument } from '../errors.js';
 import { ALL_STATUSES } from '../core/job.js';
 import type { JobServiceServer, JobEvent, QueueStats, StatusCount, WatchEventsRequest, JobEvents } from './generated/nucleus/v1/jobs.js';
 import type { Master, QueueSummary } from '../master/master.js';
@@ -47,11 +47,21 @@ export function jobService(master: Master): JobServiceServer {
     submitJob: unary(async (req) => {
       if (!req.job) throw invalidArgument('job', 'is required');
       const [inserted] = await master.submit([specFromProto(req.job)], 'job');
-      return { jobId: String(inserted.id), status: statusToProto(inserted.status), duplicate: inserted.duplicate };
+      return { jobId: String(inserted.id), status: statusToProto(inserted.status), duplicate: inserted.duplicate, error: '', errorCode: '' };
     }),
     submitJobs: unary(async (req) => {
+      if (req.partial) {
+        const each = await master.submitEach(req.jobs.map(specFromProto));
+        return {
+          results: each.map((r) =>
+            r instanceof NucleusError
+              ? { jobId: '', status: 0, duplicate: false, error: r.message, errorCode: r.code }
+              : { jobId: String(r.id), status: statusToProto(r.status), duplicate: r.duplicate, error: '', errorCode: '' },
+          ),
+        };
+      }
       const inserted = await master.submit(req.jobs.map(specFromProto), 'jobs');
-      return { results: inserted.map((i) => ({ jobId: String(i.id), status: statusToProto(i.status), duplicate: i.duplicate })) };
+      return { results: inserted.map((i) => ({ jobId: String(i.id), status: statusToProto(i.status), duplicate: i.duplicate, error: '', errorCode: '' })) };
     }),
     getJobStatus: unary((req) => ({ job: jobToProto(master.getJob(parseJobId(req.jobId))) })),
     getJobResult: unary(async (req, call) => {

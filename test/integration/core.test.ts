@@ -21,3 +21,23 @@ describe('core over loopback gRPC', () => {
     expect(job!.attempts[0].workerId).toBe('w1');
   });
 });
+
+describe('coalescing client', () => {
+  it('given many concurrent submits with one invalid, when they are coalesced, then the valid ones commit and only the invalid one is refused', async () => {
+    cluster = await startCluster();
+    const calls = Array.from({ length: 300 }, (_, i) =>
+      cluster!.client.submit(i === 7 ? { type: 'noop', priority: 11 } : { type: 'noop', payload: json(i) }).then(
+        (r) => ({ ok: true as const, id: r.jobId }),
+        (e: Error & { code?: string }) => ({ ok: false as const, code: e.code, message: e.message }),
+      ),
+    );
+    const results = await Promise.all(calls);
+    expect(results.filter((r) => r.ok)).toHaveLength(299);
+    expect(results[7]).toMatchObject({ ok: false, code: 'INVALID_ARGUMENT' });
+    expect((results[7] as { message: string }).message).toContain('job.priority');
+    const ids = new Set(results.flatMap((r) => (r.ok ? [r.id] : [])));
+    expect(ids.size).toBe(299);
+    const stats = await cluster.client.call('getStats', {});
+    expect(stats.submittedTotal).toBe(299);
+  });
+});

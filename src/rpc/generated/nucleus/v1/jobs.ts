@@ -196,10 +196,20 @@ export interface SubmitJobResponse {
   status: JobStatus;
   /** true when an idempotency key matched an existing job */
   duplicate: boolean;
+  /** with SubmitJobsRequest.partial: why this job was refused (job_id empty) */
+  error: string;
+  /** e.g. INVALID_ARGUMENT, RESOURCE_EXHAUSTED */
+  errorCode: string;
 }
 
+/** At most 10,000 jobs per call. By default all or nothing: one invalid job refuses the call. */
 export interface SubmitJobsRequest {
   jobs: JobSpec[];
+  /**
+   * Judge each job on its own: refused jobs carry an error in their result, the rest are
+   * committed. Clients that coalesce unrelated submits into one call use this.
+   */
+  partial: boolean;
 }
 
 export interface SubmitJobsResponse {
@@ -1397,7 +1407,7 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
 };
 
 function createBaseSubmitJobResponse(): SubmitJobResponse {
-  return { jobId: "", status: 0, duplicate: false };
+  return { jobId: "", status: 0, duplicate: false, error: "", errorCode: "" };
 }
 
 export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
@@ -1410,6 +1420,12 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
     }
     if (message.duplicate !== false) {
       writer.uint32(24).bool(message.duplicate);
+    }
+    if (message.error !== "") {
+      writer.uint32(34).string(message.error);
+    }
+    if (message.errorCode !== "") {
+      writer.uint32(42).string(message.errorCode);
     }
     return writer;
   },
@@ -1451,6 +1467,22 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
             message.duplicate = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.errorCode = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1472,6 +1504,12 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
         : "",
       status: isSet(object.status) ? jobStatusFromJSON(object.status) : 0,
       duplicate: isSet(object.duplicate) ? globalThis.Boolean(object.duplicate) : false,
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+      errorCode: isSet(object.errorCode)
+        ? globalThis.String(object.errorCode)
+        : isSet(object.error_code)
+        ? globalThis.String(object.error_code)
+        : "",
     };
   },
 
@@ -1486,6 +1524,12 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
     if (message.duplicate !== false) {
       obj.duplicate = message.duplicate;
     }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    if (message.errorCode !== "") {
+      obj.errorCode = message.errorCode;
+    }
     return obj;
   },
 
@@ -1497,18 +1541,23 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
     message.jobId = object.jobId ?? "";
     message.status = object.status ?? 0;
     message.duplicate = object.duplicate ?? false;
+    message.error = object.error ?? "";
+    message.errorCode = object.errorCode ?? "";
     return message;
   },
 };
 
 function createBaseSubmitJobsRequest(): SubmitJobsRequest {
-  return { jobs: [] };
+  return { jobs: [], partial: false };
 }
 
 export const SubmitJobsRequest: MessageFns<SubmitJobsRequest> = {
   encode(message: SubmitJobsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.jobs) {
       JobSpec.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.partial !== false) {
+      writer.uint32(16).bool(message.partial);
     }
     return writer;
   },
@@ -1534,6 +1583,14 @@ export const SubmitJobsRequest: MessageFns<SubmitJobsRequest> = {
             message.jobs.push(JobSpec.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.partial = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1547,13 +1604,19 @@ export const SubmitJobsRequest: MessageFns<SubmitJobsRequest> = {
   },
 
   fromJSON(object: any): SubmitJobsRequest {
-    return { jobs: globalThis.Array.isArray(object?.jobs) ? object.jobs.map((e: any) => JobSpec.fromJSON(e)) : [] };
+    return {
+      jobs: globalThis.Array.isArray(object?.jobs) ? object.jobs.map((e: any) => JobSpec.fromJSON(e)) : [],
+      partial: isSet(object.partial) ? globalThis.Boolean(object.partial) : false,
+    };
   },
 
   toJSON(message: SubmitJobsRequest): unknown {
     const obj: any = {};
     if (message.jobs?.length) {
       obj.jobs = message.jobs.map((e) => JobSpec.toJSON(e));
+    }
+    if (message.partial !== false) {
+      obj.partial = message.partial;
     }
     return obj;
   },
@@ -1564,6 +1627,7 @@ export const SubmitJobsRequest: MessageFns<SubmitJobsRequest> = {
   fromPartial<I extends Exact<DeepPartial<SubmitJobsRequest>, I>>(object: I): SubmitJobsRequest {
     const message = createBaseSubmitJobsRequest();
     message.jobs = object.jobs?.map((e) => JobSpec.fromPartial(e)) || [];
+    message.partial = object.partial ?? false;
     return message;
   },
 };
