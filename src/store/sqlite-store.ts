@@ -40,6 +40,17 @@ export interface SqliteStoreOptions {
   nativeBinding?: string | object;
 }
 
+let defaultNativeBinding: (() => string | object) | null = null;
+
+/**
+ * Where the native addon comes from when `nativeBinding` is not given: the single-file build
+ * sets a loader here before any command runs, because its addon is not on disk beside the code.
+ * The loader is called when a store is opened, so commands that open none never load it.
+ */
+export function setNativeBinding(loader: (() => string | object) | null): void {
+  defaultNativeBinding = loader;
+}
+
 const LEASE_COLUMNS = `id, attempt, failures, queue, type, priority, payload, content_type, timeout_ms,
   max_retries, backoff_base_ms, backoff_cap_ms, created_at, run_at, worker_id, started_at`;
 
@@ -160,7 +171,8 @@ export class SqliteJobStore implements JobStore {
 
   constructor(options: SqliteStoreOptions) {
     try {
-      this.db = new Database(options.path, options.nativeBinding ? { nativeBinding: options.nativeBinding as string } : {});
+      const nativeBinding = options.nativeBinding ?? defaultNativeBinding?.();
+      this.db = new Database(options.path, nativeBinding ? { nativeBinding: nativeBinding as string } : {});
     } catch (error) {
       throw new NucleusError(ErrorCode.Unavailable, `cannot open the job store ${options.path}: ${(error as Error).message}`, {
         cause: error,
