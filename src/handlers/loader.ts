@@ -9,12 +9,22 @@ import { invalidArgument } from '../errors.js';
 import { nameSchema } from '../core/validation.js';
 import type { HandlerMap } from './handler.js';
 
+let importModule = (url: string): Promise<unknown> => import(url);
+
+/**
+ * Replaces how a module URL is imported. The single-file build needs this: its main script is
+ * not an ES module and has no `import()` of its own, so it supplies one bound to Node's loader.
+ */
+export function setModuleImporter(importer: (url: string) => Promise<unknown>): void {
+  importModule = importer;
+}
+
 export async function loadHandlerModule(path: string): Promise<HandlerMap> {
   const absolute = resolve(path);
   if (!existsSync(absolute)) throw invalidArgument('--handlers', `${path} does not exist`);
   let module: Record<string, unknown>;
   try {
-    module = (await import(pathToFileURL(absolute).href)) as Record<string, unknown>;
+    module = (await importModule(pathToFileURL(absolute).href)) as Record<string, unknown>;
   } catch (error) {
     throw invalidArgument('--handlers', `cannot load ${path}: ${(error as Error).message}`);
   }
