@@ -220,27 +220,33 @@ export class Worker {
       const handler = this.options.handlers[a.type];
       if (!handler) throw new NonRetryableError(`unknown job type "${a.type}" (this worker runs: ${Object.keys(this.options.handlers).join(', ')})`);
       const payload = decodePayload(a.payload, a.contentType);
-      const aborted = new Promise<never>((_, reject) => {
-        attempt.controller.signal.addEventListener('abort', () => reject(attempt.controller.signal.reason), { once: true });
+      const baseLogger = this.options.logger;
+      let logger: Logger | null = null;
+      const returned = handler(payload, {
+        signal: attempt.controller.signal,
+        jobId: a.jobId,
+        attempt: a.attempt,
+        queue: a.queue,
+        type: a.type,
+        progress: (percent, message) => {
+          attempt.progress = Math.max(0, Math.min(100, Number(percent) || 0));
+          if (message !== undefined) attempt.message = String(message).slice(0, 1024);
+        },
+        // Made on first use: most handlers never log, and a child logger per job costs.
+        get logger() {
+          return (logger ??= baseLogger.child({ job: a.jobId, attempt: a.attempt }));
+        },
       });
-      aborted.catch(() => undefined);
-      value = await Promise.race([
-        Promise.resolve(
-          handler(payload, {
-            signal: attempt.controller.signal,
-            jobId: a.jobId,
-            attempt: a.attempt,
-            queue: a.queue,
-            type: a.type,
-            progress: (percent, message) => {
-              attempt.progress = Math.max(0, Math.min(100, Number(percent) || 0));
-              if (message !== undefined) attempt.message = String(message).slice(0, 1024);
-            },
-            logger: this.options.logger.child({ job: a.jobId, attempt: a.attempt }),
-          }),
-        ),
-        aborted,
-      ]);
+      if (isThenable(returned)) {
+        // A handler that ignores its signal still gives its slot back when aborted.
+        const aborted = new Promise<never>((_, reject) => {
+          attempt.controller.signal.addEventListener('abort', () => reject(attempt.controller.signal.reason), { once: true });
+        });
+        aborted.catch(() => undefined);
+        value = await Promise.race([returned, aborted]);
+      } else {
+        value = returned;
+      }
     } catch (caught) {
       if (attempt.abortReason) {
         outcome = attempt.abortReason === 'shutdown' ? 'cancelled' : attempt.abortReason;
@@ -339,6 +345,10 @@ export class Worker {
  * A handler error that must not be retried: our NonRetryableError, or any error that says so by
  * name or by `retryable: false` (so that a handler module need not import this package).
  */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
+
 function isNonRetryable(error: unknown): boolean {
   if (error instanceof NonRetryableError) return true;
   const e = error as { name?: unknown; retryable?: unknown } | null;
