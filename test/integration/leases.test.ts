@@ -1,0 +1,236 @@
+/**
+ * Leases over the real WorkerService stream, with a worker played by hand: stale results are
+ * refused and change nothing, a silent worker is declared dead and its job comes back, a worker
+ * that reconnects in time keeps its lease, and a clean goodbye gives work back at once.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startCluster, waitFor, type TestCluster } from '../helpers/cluster.js';
+import { HandWorker } from './hand-worker.js';
+import { connected, getJob, payload, submit, waitForStatus } from './jobs.js';
+import { Outcome } from '../../src/rpc/generated/nucleus/v1/worker.js';
+
+const FAST_HEARTBEATS = { 'heartbeat-interval': '200ms', 'heartbeat-timeout': '600ms' };
+
+let cluster: TestCluster | null = null;
+const hands: HandWorker[] = [];
+afterEach(async () => {
+  for (const h of hands.splice(0)) h.close();
+  await cluster?.close();
+  cluster = null;
+});
+
+async function hand(workerId: string, extra: Parameters<typeof HandWorker.connect>[1] | object = {}): Promise<HandWorker> {
+  const worker = await HandWorker.connect(cluster!.address, { workerId, ...extra });
+  hands.push(worker);
+  return worker;
+}
+
+describe('stale results', () => {
+  it('given a running job, when a result names the wrong attempt, then it is refused and the job is still running; the right one applies', async () => {
+    cluster = await startCluster();
+    const worker = await hand('hand-1');
+    const jobId = await submit(cluster, { type: 'echo', payload: payload({ n: 1 }) });
+    const assignment = await worker.assignment();
+    expect(assignment).toMatchObject({ jobId, attempt: 1, type: 'echo' });
+    const before = await getJob(cluster, jobId);
+
+    worker.result(jobId, 2, 'forged');
+    const refused = await worker.ack(jobId, 2);
+    expect(refused.accepted).toBe(false);
+    expect(refused.reason).toMatch(/stale lease/);
+    const after = await getJob(cluster, jobId);
+    expect(after.state).toBe('running');
+    expect(after).toEqual(before);
+
+    worker.result(jobId, 1, { n: 1 });
+    expect((await worker.ack(jobId, 1)).accepted).toBe(true);
+    const done = await waitForStatus(cluster, jobId, 'completed');
+    expect(JSON.parse(Buffer.from(done.result).toString())).toEqual({ n: 1 });
+    expect(done.attempts.map((a) => [a.number, a.workerId, a.outcome])).toEqual([[1, 'hand-1', 'completed']]);
+  });
+
+  it('given a completed job, when the same result is sent again, then the duplicate is refused and the record does not change', async () => {
+    cluster = await startCluster();
+    const worker = await hand('hand-1');
+    const jobId = await submit(cluster, { type: 'echo', payload: payload('x') });
+    await worker.assignment();
+    worker.result(jobId, 1, 'first');
+    expect((await worker.ack(jobId, 1)).accepted).toBe(true);
+    const done = await waitForStatus(cluster, jobId, 'completed');
+    worker.result(jobId, 1, 'second', Outcome.OUTCOME_ERROR, 'late error');
+    await worker.next('acks');
+    await waitForAcks(worker, jobId, 1, 2);
+    const acks = worker.all('acks').flatMap((m) => m.acks).filter((a) => a.jobId === jobId);
+    expect(acks.map((a) => a.accepted)).toEqual([true, false]);
+    expect(await getJob(cluster, jobId)).toEqual(done);
+  });
+
+  it('given a worker declared dead, when its late result arrives after another worker finished the job, then it is refused and changes nothing', async () => {
+    cluster = await startCluster({ master: FAST_HEARTBEATS });
+    // Taken before Hello is sent: the master cannot have heard from the worker any earlier.
+    const helloAt = Date.now();
+    const silent = await hand('silent');
+    const jobId = await submit(cluster, { type: 'echo', payload: payload('real') });
+    const first = await silent.assignment();
+    expect(first.attempt).toBe(1);
+
+    // The silent worker sends nothing more; a real worker is ready to take the job back.
+    await connected(await cluster.addWorker({ id: 'real', concurrency: 1 }));
+    const done = await waitForStatus(cluster, jobId, 'completed', 5000);
+    const lostAfterMs = done.attempts[0].finishedAtMs - helloAt;
+    expect(lostAfterMs).toBeGreaterThanOrEqual(600);
+    expect(lostAfterMs).toBeLessThan(600 + 1500);
+    expect(done.attempts.map((a) => [a.number, a.workerId, a.outcome])).toEqual([
+      [1, 'silent', 'lost'],
+      [2, 'real', 'completed'],
+    ]);
+    expect(done.failures).toBe(1);
+    // The master ended the dead worker's stream.
+    await waitForEnded(silent);
+
+    // It comes back, still believing it holds attempt 1, and sends its result.
+    const back = await hand('silent', { held: [{ jobId, attempt: 1 }] });
+    const welcome = await back.welcome();
+    expect(welcome.reattached).toEqual([]);
+    expect(welcome.refused).toEqual([{ jobId, attempt: 1 }]);
+    back.result(jobId, 1, 'too late');
+    expect((await back.ack(jobId, 1)).accepted).toBe(false);
+    expect(await getJob(cluster, jobId)).toEqual(done);
+  });
+});
+
+describe('worker loss', () => {
+  it('given a worker that stops heartbeating, when the timeout passes, then its job goes back to the front and a real worker completes it', async () => {
+    cluster = await startCluster({ master: FAST_HEARTBEATS });
+    const silent = await hand('silent');
+    const lostJob = await submit(cluster, { type: 'echo', payload: payload('lost'), priority: 5 });
+    await silent.assignment();
+    // A later job of the same priority must not overtake the lost one.
+    const later = await submit(cluster, { type: 'echo', payload: payload('later'), priority: 5 });
+    const queued = await waitForStatus(cluster, lostJob, 'queued', 3000);
+    expect(queued.attempts.map((a) => a.outcome)).toEqual(['lost']);
+    expect(queued.attempts[0].error).toMatch(/heartbeat timeout/);
+
+    const order: string[] = [];
+    await cluster.addWorker({ id: 'real', concurrency: 1 }, { echo: (value, ctx) => (order.push(ctx.jobId), value) });
+    await waitForStatus(cluster, later, 'completed');
+    expect(order).toEqual([lostJob, later]);
+    const done = await getJob(cluster, lostJob);
+    expect(done.attempts.map((a) => [a.workerId, a.outcome])).toEqual([
+      ['silent', 'lost'],
+      ['real', 'completed'],
+    ]);
+  });
+
+  it('given a worker that keeps heartbeating, when several timeouts pass, then it keeps its lease', async () => {
+    cluster = await startCluster({ master: FAST_HEARTBEATS });
+    const busy = await hand('busy');
+    const jobId = await submit(cluster, { type: 'echo', payload: payload(1) });
+    const a = await busy.assignment();
+    const started = Date.now();
+    let beats = 0;
+    const timer = setInterval(() => {
+      busy.heartbeat([{ jobId, attempt: a.attempt }]);
+      beats++;
+    }, 100);
+    try {
+      // Two heartbeat timeouts' worth of beats.
+      await waitForCondition(() => beats >= 12 && Date.now() - started >= 1200);
+    } finally {
+      clearInterval(timer);
+    }
+    const job = await getJob(cluster, jobId);
+    expect(job.state).toBe('running');
+    expect(job.attempts).toHaveLength(1);
+    expect(busy.ended).toBeNull();
+    busy.result(jobId, a.attempt, 1);
+    expect((await busy.ack(jobId, a.attempt)).accepted).toBe(true);
+  });
+
+  it('given a job whose every attempt loses its worker, when retries run out, then it ends in dead_letter instead of looping', async () => {
+    cluster = await startCluster({ master: FAST_HEARTBEATS });
+    const jobId = await submit(cluster, { type: 'echo', payload: payload(1), maxRetries: 1 });
+    for (const id of ['doomed-1', 'doomed-2']) {
+      const w = await hand(id);
+      await w.assignment();
+      await waitForEnded(w);
+    }
+    const job = await waitForStatus(cluster, jobId, 'dead_letter', 3000);
+    expect(job.attempts.map((a) => a.outcome)).toEqual(['lost', 'lost']);
+    expect(job.failures).toBe(2);
+  });
+});
+
+describe('reconnect', () => {
+  it('given a worker that disconnects, when it reconnects within the timeout holding its lease, then the lease is reattached and its result accepted', async () => {
+    cluster = await startCluster({ master: { 'heartbeat-interval': '500ms', 'heartbeat-timeout': '3s' } });
+    const first = await hand('flaky');
+    const jobId = await submit(cluster, { type: 'echo', payload: payload('kept') });
+    const a = await first.assignment();
+    first.disconnect();
+    await waitForCondition(async () => (await cluster!.client.call('getStats', {})).workers.length === 0);
+
+    const again = await hand('flaky', { held: [{ jobId, attempt: a.attempt }] });
+    const welcome = await again.welcome();
+    expect(welcome.reattached).toEqual([{ jobId, attempt: a.attempt }]);
+    expect(welcome.refused).toEqual([]);
+    // The reattached lease fills its only slot: nothing else is assigned.
+    expect(again.all('assignments')).toEqual([]);
+    again.result(jobId, a.attempt, 'kept');
+    expect((await again.ack(jobId, a.attempt)).accepted).toBe(true);
+    const done = await waitForStatus(cluster, jobId, 'completed');
+    expect(done.attempts.map((x) => [x.number, x.workerId, x.outcome])).toEqual([[1, 'flaky', 'completed']]);
+    expect(done.failures).toBe(0);
+  });
+
+  it('given a worker that disconnects, when it comes back after the timeout, then its lease is refused and the job is dispatched again as attempt 2', async () => {
+    cluster = await startCluster({ master: FAST_HEARTBEATS });
+    const first = await hand('late');
+    const jobId = await submit(cluster, { type: 'echo', payload: payload(1) });
+    await first.assignment();
+    first.disconnect();
+    await waitForStatus(cluster, jobId, 'queued', 3000);
+
+    const again = await hand('late', { held: [{ jobId, attempt: 1 }] });
+    expect((await again.welcome()).refused).toEqual([{ jobId, attempt: 1 }]);
+    const retry = await again.assignment();
+    expect(retry).toMatchObject({ jobId, attempt: 2 });
+  });
+
+  it('given a worker that restarts without its lease, when it says Hello, then the old attempt is lost at once and the job comes back', async () => {
+    cluster = await startCluster();
+    const first = await hand('restarted');
+    const jobId = await submit(cluster, { type: 'echo', payload: payload(1) });
+    await first.assignment();
+    const again = await hand('restarted');
+    const retry = await again.assignment();
+    expect(retry).toMatchObject({ jobId, attempt: 2 });
+    const job = await getJob(cluster, jobId);
+    expect(job.attempts.map((a) => a.outcome)).toEqual(['lost', 'running']);
+  });
+});
+
+describe('goodbye', () => {
+  it('given a worker that stops before starting a job, when it says goodbye with the lease, then the job is queued at once with no failure counted', async () => {
+    cluster = await startCluster();
+    const leaving = await hand('leaving');
+    const jobId = await submit(cluster, { type: 'echo', payload: payload(1) });
+    const a = await leaving.assignment();
+    leaving.goodbye([{ jobId, attempt: a.attempt }]);
+    const job = await waitForStatus(cluster, jobId, 'queued', 2000);
+    expect(job.failures).toBe(0);
+    expect(job.attempts.map((x) => x.outcome)).toEqual(['returned']);
+  });
+});
+
+async function waitForCondition(check: () => boolean | Promise<boolean>): Promise<void> {
+  await waitFor(check, 'the condition', 10_000);
+}
+
+function waitForEnded(worker: HandWorker): Promise<void> {
+  return waitForCondition(() => worker.ended !== null);
+}
+
+function waitForAcks(worker: HandWorker, jobId: string, attempt: number, count: number): Promise<void> {
+  return waitForCondition(() => worker.all('acks').flatMap((m) => m.acks).filter((a) => a.jobId === jobId && a.attempt === attempt).length >= count);
+}
