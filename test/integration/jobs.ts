@@ -35,7 +35,7 @@ export async function submit(cluster: TestCluster, job: Record<string, unknown> 
 export const payload = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 
 /** Waits until a worker has said Hello and been welcomed. */
-export function connected(worker: Worker): Promise<true> {
+export function connected(worker: Worker): Promise<boolean> {
   return waitFor(() => worker.isConnected, 'the worker to connect');
 }
 
