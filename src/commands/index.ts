@@ -2,6 +2,7 @@
  * Every command, for oclif's explicit strategy: no directory scan at start-up, and a bundler can
  * follow the imports into one file.
  */
+import { Bench } from './bench.js';
 import { Cancel } from './cancel.js';
 import { Dev } from './dev.js';
 import { List } from './list.js';
@@ -15,6 +16,7 @@ import { Submit } from './submit.js';
 import { Worker } from './worker.js';
 
 export const COMMANDS = {
+  bench: Bench,
   master: Master,
   worker: Worker,
   dev: Dev,
