@@ -112,6 +112,7 @@ export interface WorkerFlags {
   'allow-exec'?: string;
   grace?: string;
   'log-level'?: string;
+  'metrics-port'?: number;
 }
 
 export interface WorkerConfig {
@@ -125,6 +126,8 @@ export interface WorkerConfig {
   allowExec: string[];
   graceMs: number;
   logLevel: LogLevel;
+  /** Port of the worker's own /metrics; 0 (the default) serves none. */
+  metricsPort: number;
 }
 
 export function resolveWorkerConfig(flags: WorkerFlags, env: Env = process.env, fallbackId = 'worker'): WorkerConfig {
@@ -138,6 +141,7 @@ export function resolveWorkerConfig(flags: WorkerFlags, env: Env = process.env, 
     allowExec: (pick(flags['allow-exec'], env, 'NUCLEUS_ALLOW_EXEC') ?? '').split(',').map((p) => p.trim()).filter(Boolean),
     graceMs: durationSetting(pick(flags.grace, env, 'NUCLEUS_GRACE'), 30_000, '--grace', true),
     logLevel: logLevel(pick(flags['log-level'], env, 'NUCLEUS_LOG_LEVEL')),
+    metricsPort: intSetting(pick(flags['metrics-port'], env, 'NUCLEUS_METRICS_PORT'), 0, '--metrics-port', 0, 65535),
   };
 }
 

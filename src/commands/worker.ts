@@ -2,6 +2,7 @@ import { Command, Flags } from '@oclif/core';
 import { hostname } from 'node:os';
 import { resolveWorkerConfig } from '../config.js';
 import { startWorker } from '../services/worker.js';
+import { serveWorkerMetrics, type RunningWorkerMetrics } from '../worker/worker-metrics.js';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
 
 export class Worker extends Command {
@@ -16,6 +17,7 @@ export class Worker extends Command {
     'allow-exec': Flags.string({ summary: 'Enable the exec job type for these programs (comma-separated; * allows any). Env: NUCLEUS_ALLOW_EXEC. Default: exec disabled.' }),
     grace: Flags.string({ summary: 'On SIGTERM, how long running jobs may finish before they are given back. Env: NUCLEUS_GRACE. Default: 30s.' }),
     'log-level': Flags.string({ summary: 'trace, debug, info, warn, error or silent. Env: NUCLEUS_LOG_LEVEL. Default: info.' }),
+    'metrics-port': Flags.integer({ summary: 'Serve this worker\'s Prometheus /metrics on this port (all interfaces); 0 serves none. Env: NUCLEUS_METRICS_PORT. Default: 0.', min: 0, max: 65535 }),
   };
 
   async run(): Promise<void> {
@@ -28,11 +30,17 @@ export class Worker extends Command {
     }
     const logger = roleLogger(config.logLevel, 'worker');
     let worker;
+    let metrics: RunningWorkerMetrics | null = null;
     try {
       worker = await startWorker(config, logger);
+      if (config.metricsPort) metrics = await serveWorkerMetrics(worker, { host: '0.0.0.0', port: config.metricsPort, id: config.id, concurrency: config.concurrency, logger });
     } catch (error) {
+      await worker?.stop(0);
       return failStartup(this, error);
     }
-    await runUntilSignal(() => worker.stop(config.graceMs), logger);
+    await runUntilSignal(async () => {
+      await worker.stop(config.graceMs);
+      await metrics?.stop();
+    }, logger);
   }
 }

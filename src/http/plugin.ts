@@ -1,53 +1,97 @@
 /**
- * The master's HTTP server: health and readiness probes.
+ * The master's one HTTP server: Prometheus metrics (GET /metrics), probes (GET /healthz: the
+ * process is up; GET /readyz: running and the store takes writes) and the REST gateway (rest.ts).
+ *
+ * Port: the master's `--http-port` (default 8000; 0 disables the server). Code that embeds a
+ * master (tests, tools) can create a gateway with `createHttpGateway({ port: 0 })`, where an
+ * explicit 0 means "any free port", and read the port it got from `RunningMaster.httpPort`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { toNucleusError } from '../errors.js';
+import { ErrorCode, NucleusError, toNucleusError } from '../errors.js';
+import { MasterMetrics } from '../metrics.js';
+import { restRoutes } from './rest.js';
+import { Router } from './router.js';
+import { sendError, sendJson, sendProblem, sendText } from './respond.js';
 import type { MasterPlugin } from '../services/master.js';
 import type { Master } from '../master/master.js';
+import type { Logger } from '../log.js';
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+export interface HttpGatewayOptions {
+  /** Listen here instead of the configured `--http-port`; 0 picks a free port. */
+  port?: number;
+  /** Export the default process metrics too. Default true. */
+  processMetrics?: boolean;
 }
 
-function route(master: Master, req: IncomingMessage, res: ServerResponse): void {
-  const path = (req.url ?? '/').split('?')[0];
-  if (req.method === 'GET' && path === '/healthz') return send(res, 200, { status: 'ok', state: master.state });
-  if (req.method === 'GET' && path === '/readyz') {
-    try {
-      master.checkReady();
-      return send(res, 200, { status: 'ready', state: master.state });
-    } catch (error) {
-      return send(res, 503, { status: 'not ready', state: master.state, reason: toNucleusError(error).message });
-    }
-  }
-  send(res, 404, { error: { code: 'NOT_FOUND', message: `no route ${req.method} ${path}` } });
-}
-
-export const httpGateway: MasterPlugin = {
-  async start(master, config, logger) {
-    if (config.httpPort === 0) return { port: 0, stop: async () => undefined };
-    const server = createServer((req, res) => {
+function probeRoutes(router: Router, master: Master, metrics: MasterMetrics): Router {
+  return router
+    .on('GET', '/healthz', (ctx) => sendJson(ctx.res, 200, { status: 'ok', state: master.state, version: master.version }))
+    .on('GET', '/readyz', (ctx) => {
       try {
-        route(master, req, res);
+        master.checkReady();
+        sendJson(ctx.res, 200, { status: 'ready', state: master.state });
       } catch (error) {
-        logger.error({ err: error }, 'http request failed');
-        if (!res.headersSent) send(res, 500, { error: { code: 'INTERNAL', message: toNucleusError(error).message } });
+        sendJson(ctx.res, 503, { status: 'not ready', state: master.state, reason: toNucleusError(error).message });
       }
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.httpPort, config.host, () => resolve());
-    });
-    const address = server.address();
-    return {
-      port: typeof address === 'object' && address ? address.port : config.httpPort,
-      stop: () => new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-    };
-  },
-};
+    })
+    .on('GET', '/metrics', async (ctx) => sendText(ctx.res, 200, metrics.contentType, await metrics.render()));
+}
+
+async function handle(router: Router, req: IncomingMessage, res: ServerResponse, logger: Logger): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const method = req.method ?? 'GET';
+  try {
+    const match = router.match(method, url.pathname);
+    if (match === null) return sendProblem(res, 404, 'NOT_FOUND', `no route ${method} ${url.pathname} (see GET /v1/jobs, /v1/stats, /metrics, /healthz)`);
+    if ('allowed' in match) {
+      return sendProblem(res, 405, 'METHOD_NOT_ALLOWED', `${url.pathname} takes ${match.allowed.join(' or ')}, not ${method}`, { allow: match.allowed.join(', ') });
+    }
+    await match.handler({ req, res, params: match.params, query: url.searchParams });
+  } catch (error) {
+    const e = toNucleusError(error);
+    if (e.code === 'INTERNAL') logger.error({ err: error, method, path: url.pathname }, 'http request failed');
+    if (!res.headersSent) sendError(req, res, e);
+    else res.destroy();
+  }
+}
+
+/** The HTTP gateway as a master plugin; see the header for the port rules. */
+export function createHttpGateway(options: HttpGatewayOptions = {}): MasterPlugin {
+  return {
+    async start(master, config, logger) {
+      const port = options.port ?? config.httpPort;
+      if (options.port === undefined && config.httpPort === 0) return { port: 0, stop: async () => undefined };
+      const metrics = new MasterMetrics(master, { processMetrics: options.processMetrics });
+      const router = restRoutes(probeRoutes(new Router(), master, metrics), master);
+      const server = createServer((req, res) => void handle(router, req, res, logger));
+      server.keepAliveTimeout = 65_000;
+      try {
+        await new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, config.host, () => {
+            server.off('error', reject);
+            resolve();
+          });
+        });
+      } catch (error) {
+        metrics.close();
+        const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+        throw new NucleusError(ErrorCode.Unavailable, `cannot listen for HTTP on ${config.host}:${port} (${reason}); choose another --http-port, or 0 to disable HTTP`, { cause: error });
+      }
+      server.on('error', (error) => logger.error({ err: error }, 'http server error'));
+      const address = server.address();
+      return {
+        port: typeof address === 'object' && address ? address.port : port,
+        stop: () =>
+          new Promise<void>((resolve) => {
+            metrics.close();
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      };
+    },
+  };
+}
+
+/** The gateway `nucleus master` and `nucleus dev` use: on the configured port, off when it is 0. */
+export const httpGateway: MasterPlugin = createHttpGateway();

@@ -6,6 +6,8 @@ import { JobServiceService } from './generated/nucleus/v1/jobs.js';
 import { WorkerServiceService } from './generated/nucleus/v1/worker.js';
 import { jobService } from './job-service.js';
 import { workerService } from './worker-service.js';
+import { addHealthService } from './health.js';
+import { addReflectionService } from './reflection.js';
 import { ErrorCode, NucleusError } from '../errors.js';
 import type { Master } from '../master/master.js';
 import type { Logger } from '../log.js';
@@ -36,6 +38,8 @@ export async function startGrpcServer(master: Master, logger: Logger, options: G
   });
   server.addService(JobServiceService, jobService(master));
   server.addService(WorkerServiceService, workerService(master, logger));
+  addHealthService(server, master);
+  addReflectionService(server, logger);
   const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => {

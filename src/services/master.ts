@@ -6,6 +6,7 @@
 import { SqliteJobStore } from '../store/sqlite-store.js';
 import { Master } from '../master/master.js';
 import { startGrpcServer, type RunningGrpcServer } from '../rpc/server.js';
+import { logJobChanges } from '../master/job-log.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { VERSION } from '../version.js';
 import type { MasterConfig } from '../config.js';
@@ -36,6 +37,7 @@ export async function startMaster(
   let http: { port: number; stop(): Promise<void> } | null = null;
   try {
     master.start();
+    logJobChanges(master, logger);
     grpc = await startGrpcServer(master, logger, {
       host: config.host,
       port: config.port,

@@ -24,6 +24,14 @@ import type { Logger } from '../log.js';
 
 export type WorkerState = 'starting' | 'running' | 'draining' | 'stopped';
 
+/** How one attempt ended on this worker (for metrics); given-back attempts are not reported. */
+export interface AttemptEndInfo {
+  type: string;
+  queue: string;
+  outcome: ResultOutcome;
+  durationMs: number;
+}
+
 export interface WorkerOptions {
   id: string;
   /** host:port of the master. */
@@ -71,6 +79,8 @@ export class Worker {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private idleWaiters: Array<() => void> = [];
   jobsDone = 0;
+  /** Called as each attempt ends, before its result is sent; must be cheap and must not throw. */
+  onAttemptEnd?: (end: AttemptEndInfo) => void;
 
   constructor(private readonly options: WorkerOptions) {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3000;
@@ -263,6 +273,7 @@ export class Worker {
       this.notifyIdle();
       return; // given back with Goodbye, not reported
     }
+    this.onAttemptEnd?.({ type: a.type, queue: a.queue, outcome, durationMs: Date.now() - startedAt });
     const encoded = outcome === 'completed' ? encodeResult(value) : { bytes: Buffer.alloc(0), contentType: '' };
     this.report({
       jobId: a.jobId,

@@ -1,0 +1,46 @@
+/**
+ * gRPC server reflection (grpc.reflection.v1 and v1alpha), so that generic tools (grpcurl,
+ * grpcui, Postman) can list the master's services and call them without the .proto files.
+ *
+ * The descriptors come from the wire contract itself, proto/nucleus/v1/*.proto, shipped next to
+ * the code, plus the standard health service. When the proto directory is missing (an unusual
+ * packaging), reflection is left out with a warning: the services themselves do not need it.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import type { Server } from '@grpc/grpc-js';
+import type { Logger } from '../log.js';
+
+/** The contract's files, relative to the proto directory. */
+export const NUCLEUS_PROTO_FILES = ['nucleus/v1/jobs.proto', 'nucleus/v1/worker.proto'];
+
+/** proto/ at the package root: two levels up from both src/rpc and dist/rpc. */
+export function protoDirectory(): string {
+  return fileURLToPath(new URL('../../proto/', import.meta.url));
+}
+
+let cached: ReflectionService | null = null;
+
+export function addReflectionService(server: Server, logger: Logger, protoDir = protoDirectory()): boolean {
+  if (!cached) {
+    if (!NUCLEUS_PROTO_FILES.every((file) => existsSync(`${protoDir}/${file}`))) {
+      logger.warn({ protoDir }, 'gRPC reflection disabled: the .proto files are not installed next to the code');
+      return false;
+    }
+    // Parsing the contract takes tens of ms; it never changes within a process, so do it once.
+    const definition = loadSync([...NUCLEUS_PROTO_FILES, healthProtoPath], {
+      includeDirs: [protoDir],
+      keepCase: true,
+      longs: String,
+      enums: String,
+      defaults: true,
+      oneofs: true,
+    });
+    cached = new ReflectionService(definition);
+  }
+  cached.addToServer(server);
+  return true;
+}
