@@ -1,6 +1,6 @@
 /**
- * The load `nucleus bench` offers: submits (one job per SubmitJob call, or B per SubmitJobs
- * call), mixed with status and result reads, either closed loop (C calls in flight, each
+ * The load `nucleus bench` offers: submits (one job per call of the client's `submit()`, which
+ * coalesces concurrent calls; or one job per SubmitJob call; or B jobs per SubmitJobs call), mixed with status and result reads, either closed loop (C calls in flight, each
  * caller issuing its next call when the previous one answers) or open loop (a steady R jobs/s,
  * calls issued on schedule whether or not earlier ones have answered, so a slow master cannot
  * lower the offered load).
@@ -25,8 +25,13 @@ export interface LoadPlan {
   concurrency: number;
   /** Open loop: jobs per second; null for closed loop. */
   rate: number | null;
-  /** Jobs per submit call; 1 uses SubmitJob, more use SubmitJobs. */
+  /** Jobs per submit call; more than 1 uses SubmitJobs with that many jobs. */
   batch: number;
+  /**
+   * With batch 1: submit through the client's coalescing `submit()` (concurrent submits share
+   * one SubmitJobs call, as a producer library does), or, when false, one SubmitJob call each.
+   */
+  coalesce: boolean;
   spec: DeepPartial<JobSpec>;
   mix: Mix;
 }
@@ -162,7 +167,9 @@ export class LoadGenerator {
     const started = this.now();
     try {
       let ids: string[];
-      if (this.plan.batch === 1) {
+      if (this.plan.batch === 1 && this.plan.coalesce) {
+        ids = [(await this.client.submit(this.plan.spec)).jobId];
+      } else if (this.plan.batch === 1) {
         ids = [(await this.client.call('submitJob', { job: this.plan.spec })).jobId];
       } else {
         const response = await this.client.call('submitJobs', { jobs: new Array(n).fill(this.plan.spec) });

@@ -25,6 +25,8 @@ export interface BenchReport {
     concurrency: number | null;
     rate: number | null;
     batch: number;
+    /** Single submits went through the client's coalescing submit(). */
+    coalesce: boolean;
     type: string;
     payloadBytes: number;
     queue: string;
@@ -75,7 +77,8 @@ export function reportText(r: BenchReport): string {
       ? `master ${t.master}`
       : `${t.deployment === 'inproc' ? 'master and workers in this process' : 'master and workers as processes'} (${t.workers} x ${t.workerConcurrency}, sync ${t.sync})`;
   const shape = r.load.loop === 'open' ? `${int(r.load.rate ?? 0)} jobs/s offered` : `${r.load.concurrency} calls in flight`;
-  const perCall = r.load.batch === 1 ? 'one job per call' : `${int(r.load.batch)} jobs per call`;
+  const perCall =
+    r.load.batch > 1 ? `${int(r.load.batch)} jobs per SubmitJobs call` : r.load.coalesce ? 'one job per submit() (coalescing client)' : 'one SubmitJob call per job';
   const lines = [
     `nucleus bench: ${int(r.load.jobs)} ${r.load.type} jobs, ${shape}, ${perCall}; ${where}`,
     `submit      ${int(r.submit.acked)} acked in ${(r.submit.elapsedMs / 1000).toFixed(2)} s: ${int(r.submit.jobsPerSec)} jobs/s (${int(r.submit.callsPerSec)} calls/s); ack ${lat(r.submit.ackMs)}`,

@@ -28,6 +28,8 @@ export interface BenchOptions {
   /** Open loop: jobs per second; null for closed loop. */
   rate: number | null;
   batch: number;
+  /** With batch 1: use the client's coalescing submit() (true) or one SubmitJob call per job. */
+  coalesce: boolean;
   type: string;
   /** For `sleep`: how long each job sleeps, ms. */
   durationMs: number;
@@ -111,6 +113,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         concurrency: options.concurrency,
         rate: options.rate,
         batch: options.batch,
+        coalesce: options.coalesce,
         spec: { type: options.type, payload, contentType: 'application/json', queue: options.queue },
         mix: options.mix,
       },
@@ -149,6 +152,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         concurrency: options.rate === null ? options.concurrency : null,
         rate: options.rate,
         batch: options.batch,
+        coalesce: options.batch === 1 && options.coalesce,
         type: options.type,
         payloadBytes: payload.length,
         queue: options.queue,
