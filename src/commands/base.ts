@@ -4,7 +4,7 @@
  * from exit-codes.ts. Never a stack trace for an error a person can act on.
  */
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { toNucleusError, NucleusError } from '../errors.js';
+import { ErrorCode, toNucleusError, NucleusError } from '../errors.js';
 import { resolveClientConfig } from '../config.js';
 import { MasterClient } from '../rpc/client.js';
 import { EXIT_CODES_HELP, exitCodeFor } from './exit-codes.js';
@@ -62,7 +62,12 @@ export abstract class ClientCommand extends Command {
   }
 
   protected override async catch(error: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
-    if (!(error instanceof NucleusError) && error.oclif?.exit !== undefined) return super.catch(error);
+    if (!(error instanceof NucleusError) && error.oclif?.exit !== undefined) {
+      // oclif's own errors (a bad flag or argument) are usage errors; under --json they are JSON too.
+      if (!this.jsonOutput || (error as { code?: string }).code === 'EEXIT') return super.catch(error);
+      reportError(this, new NucleusError(ErrorCode.InvalidArgument, error.message), true);
+      return undefined;
+    }
     reportError(this, error, this.jsonOutput);
     return undefined;
   }
