@@ -176,6 +176,8 @@ export async function bundle({ entry = join(PROJECT, 'src/sea/main.ts'), outfile
     metafile: true,
     logLevel: 'error',
     tsconfig: join(PROJECT, 'tsconfig.json'),
+    // Entry points outside the project (a test's probe) still resolve its dependencies.
+    nodePaths: [join(PROJECT, 'node_modules')],
     // The standard recipe for ES modules bundled as CommonJS: import.meta.url is this file's URL
     // (in the executable, the executable's own path).
     banner: { js: 'var importMetaUrl = require("node:url").pathToFileURL(__filename).href;' },

@@ -3,6 +3,7 @@
  * terminal. Payloads are never logged.
  */
 import { pino, type Logger as PinoLogger } from 'pino';
+import pinoPretty from 'pino-pretty';
 
 export type Logger = PinoLogger;
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
@@ -18,11 +19,13 @@ export interface LogOptions {
 export function createLogger(options: LogOptions): Logger {
   const pretty = options.pretty ?? Boolean(process.stderr.isTTY);
   if (pretty) {
-    return pino({
-      level: options.level,
-      name: options.name,
-      transport: { target: 'pino-pretty', options: { destination: 2, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },
-    });
+    // A stream in this thread, not a worker-thread transport: a transport loads its target from
+    // node_modules by path, which the single-file build does not have; and a person reading a
+    // terminal does not need log formatting off the main thread.
+    return pino(
+      { level: options.level, name: options.name },
+      pinoPretty({ destination: 2, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }),
+    );
   }
   return pino({ level: options.level, name: options.name, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: false }));
 }
