@@ -52,6 +52,17 @@ export interface MasterMetricsOptions {
   processMetrics?: boolean;
 }
 
+/**
+ * prom-client's default process metrics, less the three gauges whose names end in `_total`
+ * (nodejs_active_{handles,requests,resources}_total), which `promtool check metrics` rejects:
+ * only counters may end in _total. The same numbers remain, by type, in nodejs_active_handles,
+ * nodejs_active_requests and nodejs_active_resources.
+ */
+export function collectProcessMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry });
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
+}
+
 export class MasterMetrics {
   readonly registry = new Registry();
   private readonly submitted: Counter<'queue' | 'type'>;
@@ -162,7 +173,7 @@ export class MasterMetrics {
     const info = new Gauge({ name: 'nucleus_build_info', help: 'Always 1; the version is a label.', labelNames: ['version'], registers });
     info.set({ version: master.version }, 1);
 
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) collectProcessMetrics(this.registry);
 
     this.unsubscribe = master.watch((change) => this.record(change));
     this.previousOnWorkerDead = scheduler.onWorkerDead;

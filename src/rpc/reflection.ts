@@ -8,7 +8,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadSync } from '@grpc/proto-loader';
+import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import type { Server } from '@grpc/grpc-js';
@@ -24,6 +24,11 @@ export function protoDirectory(): string {
 
 let cached: ReflectionService | null = null;
 
+/** The contract and the health service as one package definition (one call, easy to swap for an embedded copy). */
+function loadContract(protoDir: string): PackageDefinition {
+  return loadSync([...NUCLEUS_PROTO_FILES, healthProtoPath], { includeDirs: [protoDir], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+}
+
 export function addReflectionService(server: Server, logger: Logger, protoDir = protoDirectory()): boolean {
   if (!cached) {
     if (!NUCLEUS_PROTO_FILES.every((file) => existsSync(`${protoDir}/${file}`))) {
@@ -31,15 +36,12 @@ export function addReflectionService(server: Server, logger: Logger, protoDir = 
       return false;
     }
     // Parsing the contract takes tens of ms; it never changes within a process, so do it once.
-    const definition = loadSync([...NUCLEUS_PROTO_FILES, healthProtoPath], {
-      includeDirs: [protoDir],
-      keepCase: true,
-      longs: String,
-      enums: String,
-      defaults: true,
-      oneofs: true,
-    });
-    cached = new ReflectionService(definition);
+    try {
+      cached = new ReflectionService(loadContract(protoDir));
+    } catch (error) {
+      logger.warn({ err: error, protoDir }, 'gRPC reflection disabled: the .proto files could not be parsed');
+      return false;
+    }
   }
   cached.addToServer(server);
   return true;

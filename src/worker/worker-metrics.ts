@@ -8,7 +8,8 @@
  * (the master never assigns a type the worker did not declare) and by the five outcomes.
  */
 import { createServer } from 'node:http';
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../metrics.js';
 import { ErrorCode, NucleusError } from '../errors.js';
 import type { AttemptEndInfo, Worker } from './worker.js';
 import type { Logger } from '../log.js';
@@ -73,7 +74,7 @@ export class WorkerMetrics {
         this.set(worker.isConnected ? 1 : 0);
       },
     });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) collectProcessMetrics(this.registry);
     worker.onAttemptEnd = (end) => this.record(end);
   }
 
