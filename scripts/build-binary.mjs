@@ -20,9 +20,8 @@
  * Usage: node scripts/build-binary.mjs [--out dist/nucleus] [--no-strip]
  */
 import { build } from 'esbuild';
-import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -138,7 +137,14 @@ export function protosInOneFile() {
         const file = args.path;
         const proto = join(dirname(file), '..', '..', 'proto', 'health', 'v1', 'health.proto');
         let contents = readFileSync(file, 'utf8');
-        contents = replaceOnce(contents, "(0, proto_loader_1.loadSync)('health/v1/health.proto', {", `(0, proto_loader_1.fromJSON)(${protoJson(proto)}, {`, file);
+        contents = replaceOnce(contents, "const loadedProto = (0, proto_loader_1.loadSync)('health/v1/health.proto', {", `const loadedProto = () => (0, proto_loader_1.fromJSON)(${protoJson(proto)}, {`, file);
+        // Built on first use rather than at import: it costs ~20 ms that `--help` should not pay.
+        contents = replaceOnce(
+          contents,
+          "exports.service = loadedProto['grpc.health.v1.Health'];",
+          "let service;\nObject.defineProperty(exports, 'service', { enumerable: true, get: () => (service ??= loadedProto()['grpc.health.v1.Health']) });",
+          file,
+        );
         contents = replaceOnce(contents, "path.resolve(__dirname, '../../proto/health/v1/health.proto')", "'health/v1/health.proto'", file);
         return { contents, loader: 'js' };
       });
@@ -213,42 +219,43 @@ function stripAvailable() {
  */
 export async function buildBinary({ out = join(PROJECT, 'dist/nucleus'), strip = true, node = process.execPath } = {}) {
   const started = Date.now();
-  const work = join(dirname(out), 'binary');
-  mkdirSync(work, { recursive: true });
   if (!hasSeaFuse(node)) throw new Error(`${node} has no SEA fuse: build with an official Node.js 20.12+ binary`);
   const addon = require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
+  mkdirSync(dirname(out), { recursive: true });
+  // A private work directory and an atomic rename at the end: two builds at once (two test runs)
+  // never mix their files, and `out` is always either the old binary or the new one.
+  const work = mkdtempSync(join(dirname(out), '.nucleus-build-'));
+  try {
+    const bundleFile = join(work, 'nucleus.cjs');
+    await bundle({ outfile: bundleFile });
+    const bundled = Date.now();
 
-  const bundleFile = join(work, 'nucleus.cjs');
-  await bundle({ outfile: bundleFile });
-  const bundled = Date.now();
+    const blob = join(work, 'sea-prep.blob');
+    const seaConfig = join(work, 'sea-config.json');
+    const assets = { [SQLITE_ADDON_ASSET]: addon };
+    writeFileSync(seaConfig, `${JSON.stringify({ main: bundleFile, output: blob, useCodeCache: true, disableExperimentalSEAWarning: true, assets }, null, 2)}\n`);
+    run(node, ['--experimental-sea-config', seaConfig], 'writing the SEA blob');
+    const blobbed = Date.now();
 
-  const blob = join(work, 'sea-prep.blob');
-  const seaConfig = join(work, 'sea-config.json');
-  writeFileSync(
-    seaConfig,
-    `${JSON.stringify({ main: bundleFile, output: blob, useCodeCache: true, disableExperimentalSEAWarning: true, assets: { [SQLITE_ADDON_ASSET]: addon } }, null, 2)}\n`,
-  );
-  run(node, ['--experimental-sea-config', seaConfig], 'writing the SEA blob');
-  const blobbed = Date.now();
-
-  const partial = `${out}.partial`;
-  rmSync(partial, { force: true });
-  copyFileSync(node, partial);
-  chmodSync(partial, 0o755);
-  const stripped = strip && stripAvailable();
-  if (stripped) run('strip', [partial], 'stripping debug symbols');
-  run(process.execPath, [require.resolve('postject/dist/cli.js'), partial, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], 'injecting the blob');
-  renameSync(partial, out);
-  const done = Date.now();
-
-  return {
-    path: out,
-    bytes: statSync(out).size,
-    bundleBytes: statSync(bundleFile).size,
-    addonSha256: createHash('sha256').update(readFileSync(addon)).digest('hex'),
-    stripped,
-    ms: { bundle: bundled - started, blob: blobbed - bundled, inject: done - blobbed, total: done - started },
-  };
+    const executable = join(work, 'nucleus');
+    copyFileSync(node, executable);
+    chmodSync(executable, 0o755);
+    const stripped = strip && stripAvailable();
+    if (stripped) run('strip', [executable], 'stripping debug symbols');
+    run(process.execPath, [require.resolve('postject/dist/cli.js'), executable, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', SEA_FUSE], 'injecting the blob');
+    const bundleBytes = statSync(bundleFile).size;
+    renameSync(executable, out);
+    const done = Date.now();
+    return {
+      path: out,
+      bytes: statSync(out).size,
+      bundleBytes,
+      stripped,
+      ms: { bundle: bundled - started, blob: blobbed - bundled, inject: done - blobbed, total: done - started },
+    };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 const invokedDirectly = process.argv[1] && pathToFileURL(resolve(process.argv[1])).href === import.meta.url;
