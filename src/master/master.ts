@@ -380,6 +380,8 @@ export class Master {
 
   /** Deletes finished jobs past retention, a small batch per turn so dispatch never stalls. */
   private prune(): void {
+    // Retention 0 means "keep forever", not "everything finished is past retention".
+    if (this.options.settings.retentionMs <= 0) return;
     const before = this.options.clock.now() - this.options.settings.retentionMs;
     const step = () => {
       if (this.stateValue !== 'running') return;

@@ -150,7 +150,8 @@ export function workerService(master: Master, logger: Logger): WorkerServiceServ
             case 'hello':
               throw invalidArgument('hello', 'was already sent on this stream');
             default:
-              session.lastSeen = Date.now();
+              // Any message is a sign of life, measured on the master's clock like every other.
+              master.scheduler.heartbeat(session, []);
           }
         } catch (error) {
           fail(error instanceof NucleusError ? error : toNucleusError(error));

@@ -31,20 +31,34 @@ export class HandWorker {
   private constructor(
     private readonly client: WorkerServiceClient,
     readonly hello: Hello,
+    sayHello: boolean,
   ) {
     this.stream = client.connect();
     this.stream.on('data', (m: MasterMessage) => this.received.push(m));
     this.stream.on('error', (e: Error & { details?: string }) => (this.ended ??= e.details ?? e.message));
     this.stream.on('end', () => (this.ended ??= 'stream ended'));
-    this.stream.write({ msg: { $case: 'hello', value: hello } });
+    if (sayHello) this.stream.write({ msg: { $case: 'hello', value: hello } });
   }
 
   /** Opens a stream, says Hello (defaults: one slot, the `echo` type, queue default) and waits for Welcome. */
   static async connect(address: string, hello: Partial<Hello> & { workerId: string }): Promise<HandWorker> {
-    const full = Hello.fromPartial({ concurrency: 1, jobTypes: ['echo'], hostname: 'test', pid: 1, ...hello });
-    const worker = new HandWorker(workerClient(address), full);
+    const worker = HandWorker.open(address, hello);
     await worker.welcome();
     return worker;
+  }
+
+  /**
+   * Opens a stream and says Hello (unless `sayHello` is false) without waiting for the answer: for
+   * streams the master should refuse.
+   */
+  static open(address: string, hello: Partial<Hello>, sayHello = true): HandWorker {
+    const full = Hello.fromPartial({ concurrency: 1, jobTypes: ['echo'], hostname: 'test', pid: 1, ...hello });
+    return new HandWorker(workerClient(address), full, sayHello);
+  }
+
+  /** Sends a raw message, well-formed or not. */
+  send(message: WorkerMessage): void {
+    this.stream.write(message);
   }
 
   welcome(): Promise<Welcome> {
