@@ -13,7 +13,7 @@
  *   type="_other".
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ALL_STATUSES, type JobStatus } from './core/job.js';
+import { ALL_STATUSES } from './core/job.js';
 import type { JobChange } from './master/events.js';
 import type { Master } from './master/master.js';
 
@@ -25,6 +25,9 @@ export const OTHER_LABEL = '_other';
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800];
 /** Seconds; dispatch is sub-millisecond when workers are free, minutes when the queue backs up. */
 const WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600];
+
+type FinalStatus = 'completed' | 'failed' | 'dead_letter' | 'cancelled';
+const FINAL_STATUSES: readonly FinalStatus[] = ['completed', 'failed', 'dead_letter', 'cancelled'];
 
 const MASTER_STATES = ['starting', 'running', 'draining', 'stopped', 'failed'] as const;
 
@@ -40,7 +43,7 @@ interface Series {
   queue: string;
   type: string;
   submitted: Inc;
-  finished: Partial<Record<JobStatus, Inc>>;
+  finished: Record<FinalStatus, Inc>;
   retries: Inc;
   deadLetters: Inc;
   attemptDuration: Observe;
@@ -207,10 +210,10 @@ export class MasterMetrics {
       case 'completed':
       case 'failed':
       case 'cancelled':
-        this.finishedChild(s, change).inc();
+        s.finished[change.status].inc();
         break;
       case 'dead_letter':
-        this.finishedChild(s, change).inc();
+        s.finished.dead_letter.inc();
         s.deadLetters.inc();
         break;
       case 'retrying':
@@ -223,15 +226,6 @@ export class MasterMetrics {
       default:
         break;
     }
-  }
-
-  private finishedChild(s: Series, change: JobChange): Inc {
-    let child = s.finished[change.status];
-    if (!child) {
-      child = this.finished.labels(s.queue, s.type, change.status);
-      s.finished[change.status] = child;
-    }
-    return child;
   }
 
   private seriesFor(queue: string, type: string): Series {
@@ -249,14 +243,22 @@ export class MasterMetrics {
     return s;
   }
 
+  /**
+   * Binds the children of a new (queue, type) pair and starts its counters at 0, so that the
+   * first failure shows in increase()/rate() (a series born at 1 would look like no change).
+   */
   private bind(queue: string, type: string): Series {
+    const zero = <T extends Inc>(child: T): T => {
+      child.inc(0);
+      return child;
+    };
     return {
       queue,
       type,
-      submitted: this.submitted.labels(queue, type),
-      finished: {},
-      retries: this.retries.labels(queue, type),
-      deadLetters: this.deadLetters.labels(queue, type),
+      submitted: zero(this.submitted.labels(queue, type)),
+      finished: Object.fromEntries(FINAL_STATUSES.map((status) => [status, zero(this.finished.labels(queue, type, status))])) as Record<FinalStatus, Inc>,
+      retries: zero(this.retries.labels(queue, type)),
+      deadLetters: zero(this.deadLetters.labels(queue, type)),
       attemptDuration: this.attemptDuration.labels(queue, type),
       queueWait: this.queueWait.labels(queue, type),
     };

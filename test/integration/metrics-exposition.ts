@@ -1,7 +1,8 @@
 /**
  * A reader for the Prometheus text exposition format, enough for tests to look up one sample by
- * name and exact labels.
+ * name and exact labels; and `promtool check metrics`, the reference linter.
  */
+import { spawnSync } from 'node:child_process';
 
 export interface Sample {
   name: string;
@@ -38,4 +39,11 @@ export function sample(samples: Sample[], name: string, labels: Record<string, s
   });
   if (found.length > 1) throw new Error(`${name}${JSON.stringify(labels)} matches ${found.length} samples`);
   return found[0]?.value ?? 0;
+}
+
+/** promtool must be installed (Debian: apt-get install prometheus); tests fail, never skip, without it. */
+export function promtoolCheckMetrics(text: string): { status: number | null; output: string } {
+  const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  if (result.error) throw new Error(`promtool is needed for this test (apt-get install prometheus): ${result.error.message}`);
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }

@@ -5,7 +5,6 @@
  * change (never the payload).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { startCluster, tempDir, waitFor, json, type TestCluster } from '../helpers/cluster.js';
@@ -17,7 +16,7 @@ import { workerClient } from '../../src/rpc/client.js';
 import { MasterClient } from '../../src/rpc/client.js';
 import { NonRetryableError } from '../../src/handlers/handler.js';
 import { JobStatus } from '../../src/rpc/generated/nucleus/v1/jobs.js';
-import { parseExposition, sample } from './metrics-exposition.js';
+import { parseExposition, promtoolCheckMetrics, sample } from './metrics-exposition.js';
 import type { Worker } from '../../src/worker/worker.js';
 
 const cleanups: Array<() => unknown> = [];
@@ -29,13 +28,6 @@ async function metricsText(httpPort: number): Promise<{ text: string; contentTyp
   const response = await fetch(`http://127.0.0.1:${httpPort}/metrics`);
   expect(response.status).toBe(200);
   return { text: await response.text(), contentType: response.headers.get('content-type') };
-}
-
-/** promtool must be installed (Debian: apt-get install prometheus); the test fails, never skips, without it. */
-export function promtoolCheckMetrics(text: string): { status: number | null; output: string } {
-  const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
-  if (result.error) throw new Error(`promtool is needed for this test (apt-get install prometheus): ${result.error.message}`);
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
 describe('master /metrics', () => {
