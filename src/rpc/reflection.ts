@@ -23,6 +23,15 @@ export function protoDirectory(): string {
 }
 
 let cached: ReflectionService | null = null;
+let embeddedContract: (() => PackageDefinition) | null = null;
+
+/**
+ * Supplies the contract without the proto directory: the single-file build embeds it, compiled
+ * at build time from the same files, because nothing is installed next to its code.
+ */
+export function setEmbeddedContract(load: (() => PackageDefinition) | null): void {
+  embeddedContract = load;
+}
 
 /** The contract and the health service as one package definition (one call, easy to swap for an embedded copy). */
 function loadContract(protoDir: string): PackageDefinition {
@@ -30,6 +39,7 @@ function loadContract(protoDir: string): PackageDefinition {
 }
 
 export function addReflectionService(server: Server, logger: Logger, protoDir = protoDirectory()): boolean {
+  if (!cached && embeddedContract) cached = new ReflectionService(embeddedContract());
   if (!cached) {
     if (!NUCLEUS_PROTO_FILES.every((file) => existsSync(`${protoDir}/${file}`))) {
       logger.warn({ protoDir }, 'gRPC reflection disabled: the .proto files are not installed next to the code');
