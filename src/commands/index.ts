@@ -13,6 +13,7 @@ import { Retry } from './retry.js';
 import { Stats } from './stats.js';
 import { Status } from './status.js';
 import { Submit } from './submit.js';
+import { Top } from './top.js';
 import { Worker } from './worker.js';
 
 export const COMMANDS = {
@@ -27,6 +28,7 @@ export const COMMANDS = {
   retry: Retry,
   list: List,
   stats: Stats,
+  top: Top,
   pause: Pause,
   resume: Resume,
 };
