@@ -21,7 +21,7 @@
  */
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -160,6 +160,36 @@ export function protosInOneFile() {
   };
 }
 
+function varint(value) {
+  const bytes = [];
+  for (let v = value; ; v >>>= 7) {
+    if (v < 0x80) {
+      bytes.push(v);
+      return Buffer.from(bytes);
+    }
+    bytes.push((v & 0x7f) | 0x80);
+  }
+}
+
+/**
+ * The wire contract for gRPC reflection, compiled now: proto/nucleus/v1/*.proto and the health
+ * service, loaded exactly as src/rpc/reflection.ts loads them from disk, as a serialized
+ * google.protobuf.FileDescriptorSet (file names and imports kept) in base64.
+ */
+export function contractDescriptorSet() {
+  const protoLoader = require('@grpc/proto-loader');
+  const protoDir = join(PROJECT, 'proto');
+  const contract = readdirSync(join(protoDir, 'nucleus', 'v1')).filter((f) => f.endsWith('.proto')).map((f) => `nucleus/v1/${f}`);
+  const health = join(dirname(require.resolve('grpc-health-check')), '..', '..', 'proto', 'health', 'v1', 'health.proto');
+  const definition = protoLoader.loadSync([...contract, health], { includeDirs: [protoDir], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  const files = new Map();
+  for (const entry of Object.values(definition)) {
+    for (const file of entry.fileDescriptorProtos ?? []) files.set(Buffer.from(file).toString('base64'), Buffer.from(file));
+  }
+  // FileDescriptorSet { repeated FileDescriptorProto file = 1; }: tag 0x0a, length, bytes.
+  return Buffer.concat([...files.values()].flatMap((file) => [Buffer.from([0x0a]), varint(file.length), file])).toString('base64');
+}
+
 /** package.json's name, version and oclif section: what oclif needs, embedded in the bundle. */
 export function bundledPackage() {
   const pkg = JSON.parse(readFileSync(join(PROJECT, 'package.json'), 'utf8'));
@@ -190,6 +220,7 @@ export async function bundle({ entry = join(PROJECT, 'src/sea/main.ts'), outfile
     define: {
       'import.meta.url': 'importMetaUrl',
       NUCLEUS_PACKAGE: JSON.stringify(bundledPackage()),
+      NUCLEUS_CONTRACT: JSON.stringify(contractDescriptorSet()),
       'process.env.NODE_ENV': '"production"',
     },
     plugins: [syncTopLevelAwait(), oclifInOneFile(), protosInOneFile()],
