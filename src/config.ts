@@ -8,6 +8,8 @@ import { DEFAULT_MASTER_SETTINGS, type MasterSettings } from './master/master.js
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { DEFAULT_MASTER } from './rpc/client.js';
 import type { SyncMode } from './store/sqlite-store.js';
+import { parseToken, readTokenFile, type AuthConfig } from './rpc/auth.js';
+import { clientTlsFiles, serverTlsFiles, type ClientTlsFiles, type ServerTlsFiles } from './rpc/tls.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -62,6 +64,13 @@ export interface MasterFlags {
   retention?: string;
   'idempotency-window'?: string;
   'log-level'?: string;
+  token?: string;
+  'worker-token'?: string;
+  'token-file'?: string;
+  'protect-metrics'?: boolean;
+  'tls-cert'?: string;
+  'tls-key'?: string;
+  'tls-client-ca'?: string;
 }
 
 export interface MasterConfig {
@@ -73,6 +82,57 @@ export interface MasterConfig {
   sync: SyncMode;
   logLevel: LogLevel;
   settings: MasterSettings;
+  /** Tokens that calls must carry; all null leaves the master open. */
+  auth: AuthConfig;
+  /** Certificate files for TLS; null serves plaintext. */
+  tls: ServerTlsFiles | null;
+}
+
+/** The token from --token or --token-file (never both), else NUCLEUS_TOKEN or NUCLEUS_TOKEN_FILE; checked for shape. */
+function tokenSetting(flags: { token?: string; 'token-file'?: string }, env: Env): string | null {
+  if (flags.token && flags['token-file']) throw invalidArgument('--token-file', 'give either --token or --token-file, not both');
+  if (flags.token) return parseToken(flags.token, '--token');
+  if (flags['token-file']) return readTokenFile(flags['token-file'], '--token-file');
+  if (env.NUCLEUS_TOKEN) return parseToken(env.NUCLEUS_TOKEN, 'NUCLEUS_TOKEN');
+  if (env.NUCLEUS_TOKEN_FILE) return readTokenFile(env.NUCLEUS_TOKEN_FILE, 'NUCLEUS_TOKEN_FILE');
+  return null;
+}
+
+/** What a client or worker needs to reach a master that asks for a token or TLS. */
+export interface ClientSecurityFlags {
+  token?: string;
+  'token-file'?: string;
+  'tls-ca'?: string;
+  'tls-cert'?: string;
+  'tls-key'?: string;
+}
+
+/** A client's or worker's token and TLS files. */
+export interface ClientSecurity {
+  /** Sent as `authorization: Bearer <token>` on every call; null sends none. */
+  token: string | null;
+  /** TLS files; null connects in plaintext. */
+  tls: ClientTlsFiles | null;
+}
+
+export function resolveClientSecurity(flags: ClientSecurityFlags, env: Env = process.env): ClientSecurity {
+  return {
+    token: tokenSetting(flags, env),
+    tls: clientTlsFiles(
+      pick(flags['tls-ca'], env, 'NUCLEUS_TLS_CA'),
+      pick(flags['tls-cert'], env, 'NUCLEUS_TLS_CLIENT_CERT'),
+      pick(flags['tls-key'], env, 'NUCLEUS_TLS_CLIENT_KEY'),
+    ),
+  };
+}
+
+function masterAuth(flags: MasterFlags, env: Env): AuthConfig {
+  const workerToken = pick(flags['worker-token'], env, 'NUCLEUS_WORKER_TOKEN');
+  return {
+    token: tokenSetting(flags, env),
+    workerToken: workerToken === undefined ? null : parseToken(workerToken, '--worker-token'),
+    protectMetrics: flags['protect-metrics'] ?? /^(1|true|yes)$/i.test(env.NUCLEUS_PROTECT_METRICS ?? ''),
+  };
 }
 
 export function resolveMasterConfig(flags: MasterFlags, env: Env = process.env): MasterConfig {
@@ -91,6 +151,12 @@ export function resolveMasterConfig(flags: MasterFlags, env: Env = process.env):
     dbPath: pick(flags.db, env, 'NUCLEUS_DB') ?? './nucleus.db',
     sync,
     logLevel: logLevel(pick(flags['log-level'], env, 'NUCLEUS_LOG_LEVEL')),
+    auth: masterAuth(flags, env),
+    tls: serverTlsFiles(
+      pick(flags['tls-cert'], env, 'NUCLEUS_TLS_CERT'),
+      pick(flags['tls-key'], env, 'NUCLEUS_TLS_KEY'),
+      pick(flags['tls-client-ca'], env, 'NUCLEUS_TLS_CLIENT_CA'),
+    ),
     settings: {
       heartbeatIntervalMs,
       heartbeatTimeoutMs,
@@ -103,7 +169,7 @@ export function resolveMasterConfig(flags: MasterFlags, env: Env = process.env):
   };
 }
 
-export interface WorkerFlags {
+export interface WorkerFlags extends ClientSecurityFlags {
   id?: string;
   master?: string;
   concurrency?: number;
@@ -115,7 +181,7 @@ export interface WorkerFlags {
   'metrics-port'?: number;
 }
 
-export interface WorkerConfig {
+export interface WorkerConfig extends ClientSecurity {
   id: string;
   master: string;
   concurrency: number;
@@ -142,16 +208,18 @@ export function resolveWorkerConfig(flags: WorkerFlags, env: Env = process.env, 
     graceMs: durationSetting(pick(flags.grace, env, 'NUCLEUS_GRACE'), 30_000, '--grace', true),
     logLevel: logLevel(pick(flags['log-level'], env, 'NUCLEUS_LOG_LEVEL')),
     metricsPort: intSetting(pick(flags['metrics-port'], env, 'NUCLEUS_METRICS_PORT'), 0, '--metrics-port', 0, 65535),
+    ...resolveClientSecurity(flags, env),
   };
 }
 
-export interface ClientConfig {
+export interface ClientConfig extends ClientSecurity {
   master: string;
   timeoutMs: number;
 }
 
-export function resolveClientConfig(flags: { master?: string; timeout?: string }, env: Env = process.env): ClientConfig {
+export function resolveClientConfig(flags: { master?: string; timeout?: string } & ClientSecurityFlags, env: Env = process.env): ClientConfig {
   return {
+    ...resolveClientSecurity(flags, env),
     master: pick(flags.master, env, 'NUCLEUS_MASTER') ?? DEFAULT_MASTER,
     timeoutMs: durationSetting(pick(flags.timeout, env, 'NUCLEUS_RPC_TIMEOUT'), 10_000, '--rpc-timeout'),
   };

@@ -5,9 +5,20 @@
  */
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { ErrorCode, toNucleusError, NucleusError } from '../errors.js';
-import { resolveClientConfig } from '../config.js';
+import { resolveClientConfig, type ClientSecurityFlags } from '../config.js';
 import { MasterClient } from '../rpc/client.js';
 import { EXIT_CODES_HELP, exitCodeFor } from './exit-codes.js';
+
+/** How a client or worker reaches a master that asks for a token or serves TLS. */
+export function securityFlags(helpGroup?: string) {
+  return {
+    token: Flags.string({ summary: 'Token the master asks for (a worker gives the worker token). Env: NUCLEUS_TOKEN. Default: none.', helpGroup }),
+    'token-file': Flags.string({ summary: 'Read the token from this file instead (keeps it out of `ps`). Env: NUCLEUS_TOKEN_FILE.', helpGroup }),
+    'tls-ca': Flags.string({ summary: "Connect with TLS, trusting this CA (PEM) for the master's certificate. Env: NUCLEUS_TLS_CA. Default: plaintext.", helpGroup }),
+    'tls-cert': Flags.string({ summary: 'Client certificate (PEM) for a master that asks for one (mutual TLS). Env: NUCLEUS_TLS_CLIENT_CERT.', helpGroup }),
+    'tls-key': Flags.string({ summary: 'Private key (PEM) of --tls-cert. Env: NUCLEUS_TLS_CLIENT_KEY.', helpGroup }),
+  };
+}
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof ClientCommand)['baseFlags'] & T['flags']>;
 
@@ -36,6 +47,7 @@ export abstract class ClientCommand extends Command {
       helpGroup: 'GLOBAL',
     }),
     json: Flags.boolean({ summary: 'Print one JSON document on stdout (errors too).', helpGroup: 'GLOBAL' }),
+    ...securityFlags('GLOBAL'),
   };
 
   static override description = EXIT_CODES_HELP;
@@ -44,9 +56,9 @@ export abstract class ClientCommand extends Command {
   protected jsonOutput = false;
 
   /** A client for the master named by --master / NUCLEUS_MASTER. */
-  protected client(flags: { master?: string; 'rpc-timeout'?: string }): MasterClient {
-    const config = resolveClientConfig({ master: flags.master, timeout: flags['rpc-timeout'] });
-    this.clientValue ??= new MasterClient({ address: config.master, timeoutMs: config.timeoutMs });
+  protected client(flags: { master?: string; 'rpc-timeout'?: string } & ClientSecurityFlags): MasterClient {
+    const config = resolveClientConfig({ ...flags, master: flags.master, timeout: flags['rpc-timeout'] });
+    this.clientValue ??= new MasterClient({ address: config.master, timeoutMs: config.timeoutMs, token: config.token, tls: config.tls });
     return this.clientValue;
   }
 

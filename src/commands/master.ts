@@ -20,6 +20,13 @@ export class Master extends Command {
     retention: Flags.string({ summary: 'Finished jobs older than this are pruned; 0 keeps them. Env: NUCLEUS_RETENTION. Default: 7d.' }),
     'idempotency-window': Flags.string({ summary: 'How long a finished job keeps its idempotency key. Env: NUCLEUS_IDEMPOTENCY_WINDOW. Default: 24h.' }),
     'log-level': Flags.string({ summary: 'trace, debug, info, warn, error or silent. Env: NUCLEUS_LOG_LEVEL. Default: info.' }),
+    token: Flags.string({ summary: 'Require this token (16+ characters) on every gRPC and REST call; also the workers\' token unless --worker-token is set. Env: NUCLEUS_TOKEN. Default: none.', helpGroup: 'SECURITY' }),
+    'token-file': Flags.string({ summary: 'Read the token from this file instead (keeps it out of `ps`). Env: NUCLEUS_TOKEN_FILE.', helpGroup: 'SECURITY' }),
+    'worker-token': Flags.string({ summary: 'A separate token for workers: then only it may connect as a worker, and it cannot call JobService. Env: NUCLEUS_WORKER_TOKEN.', helpGroup: 'SECURITY' }),
+    'protect-metrics': Flags.boolean({ summary: 'Require the token for /metrics and /readyz too (/healthz stays open). Env: NUCLEUS_PROTECT_METRICS.', helpGroup: 'SECURITY' }),
+    'tls-cert': Flags.string({ summary: 'Serve TLS (gRPC and HTTP) with this certificate chain (PEM); needs --tls-key. Env: NUCLEUS_TLS_CERT.', helpGroup: 'SECURITY' }),
+    'tls-key': Flags.string({ summary: 'Private key (PEM) of --tls-cert. Env: NUCLEUS_TLS_KEY.', helpGroup: 'SECURITY' }),
+    'tls-client-ca': Flags.string({ summary: 'Mutual TLS: gRPC peers must present a certificate signed by this CA (PEM). Env: NUCLEUS_TLS_CLIENT_CA.', helpGroup: 'SECURITY' }),
   };
 
   async run(): Promise<void> {

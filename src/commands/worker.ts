@@ -4,6 +4,7 @@ import { resolveWorkerConfig } from '../config.js';
 import { startWorker } from '../services/worker.js';
 import { serveWorkerMetrics, type RunningWorkerMetrics } from '../worker/worker-metrics.js';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
+import { securityFlags } from './base.js';
 
 export class Worker extends Command {
   static override summary = 'Run a worker: takes jobs from the master over one stream and runs their handlers.';
@@ -17,6 +18,7 @@ export class Worker extends Command {
     'allow-exec': Flags.string({ summary: 'Enable the exec job type for these programs (comma-separated; * allows any). Env: NUCLEUS_ALLOW_EXEC. Default: exec disabled.' }),
     grace: Flags.string({ summary: 'On SIGTERM, how long running jobs may finish before they are given back. Env: NUCLEUS_GRACE. Default: 30s.' }),
     'log-level': Flags.string({ summary: 'trace, debug, info, warn, error or silent. Env: NUCLEUS_LOG_LEVEL. Default: info.' }),
+    ...securityFlags(),
     'metrics-port': Flags.integer({ summary: 'Serve this worker\'s Prometheus /metrics on this port (all interfaces); 0 serves none. Env: NUCLEUS_METRICS_PORT. Default: 0.', min: 0, max: 65535 }),
   };
 

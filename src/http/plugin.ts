@@ -7,6 +7,9 @@
  * explicit 0 means "any free port", and read the port it got from `RunningMaster.httpPort`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { httpAuthCheck, NO_AUTH, type HttpAuthCheck } from '../rpc/auth.js';
+import { httpsOptions } from '../rpc/tls.js';
 import { ErrorCode, NucleusError, toNucleusError } from '../errors.js';
 import { MasterMetrics } from '../metrics.js';
 import { restRoutes } from './rest.js';
@@ -37,10 +40,12 @@ function probeRoutes(router: Router, master: Master, metrics: MasterMetrics): Ro
     .on('GET', '/metrics', async (ctx) => sendText(ctx.res, 200, metrics.contentType, await metrics.render()));
 }
 
-async function handle(router: Router, req: IncomingMessage, res: ServerResponse, logger: Logger): Promise<void> {
+async function handle(router: Router, req: IncomingMessage, res: ServerResponse, logger: Logger, authorize: HttpAuthCheck): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = req.method ?? 'GET';
   try {
+    // Before routing, so that a caller without the token learns nothing, and no body is read.
+    authorize(url.pathname, req.headers.authorization);
     const match = router.match(method, url.pathname);
     if (match === null) return sendProblem(res, 404, 'NOT_FOUND', `no route ${method} ${url.pathname} (see GET /v1/jobs, /v1/stats, /metrics, /healthz)`);
     if ('allowed' in match) {
@@ -63,7 +68,10 @@ export function createHttpGateway(options: HttpGatewayOptions = {}): MasterPlugi
       if (options.port === undefined && config.httpPort === 0) return { port: 0, stop: async () => undefined };
       const metrics = new MasterMetrics(master, { processMetrics: options.processMetrics });
       const router = restRoutes(probeRoutes(new Router(), master, metrics), master);
-      const server = createServer((req, res) => void handle(router, req, res, logger));
+      const authorize = httpAuthCheck(config.auth ?? NO_AUTH);
+      const listener = (req: IncomingMessage, res: ServerResponse) => void handle(router, req, res, logger, authorize);
+      // With TLS on the gRPC port, REST is HTTPS too: the token must not cross the network in clear.
+      const server = config.tls ? createHttpsServer(httpsOptions(config.tls), listener) : createServer(listener);
       server.keepAliveTimeout = 65_000;
       try {
         await new Promise<void>((resolve, reject) => {

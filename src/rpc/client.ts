@@ -2,7 +2,7 @@
  * Clients of the master: a typed JobService client with a default deadline on every call, errors
  * turned into NucleusErrors with a message for a person, and a WorkerService client for workers.
  */
-import { Metadata, credentials, type CallOptions, type ChannelOptions, type handleUnaryCall } from '@grpc/grpc-js';
+import { Metadata, type CallOptions, type ChannelOptions, type ClientOptions as GrpcClientOptions, type handleUnaryCall } from '@grpc/grpc-js';
 import {
   CancelJobRequest,
   GetJobResultRequest,
@@ -22,6 +22,8 @@ import {
 import { WorkerServiceClient } from './generated/nucleus/v1/worker.js';
 import { fromServiceError } from './status.js';
 import { ErrorCode, NucleusError } from '../errors.js';
+import { tokenInterceptor } from './auth.js';
+import { channelCredentials, type ClientTlsFiles } from './tls.js';
 
 export const DEFAULT_MASTER = '127.0.0.1:50051';
 
@@ -31,6 +33,18 @@ export interface ClientOptions {
   /** Deadline for each unary call, in ms. */
   timeoutMs?: number;
   maxMessageBytes?: number;
+  /** Sent as `authorization: Bearer <token>` on every call when the master asks for one. */
+  token?: string | null;
+  /** TLS files when the master serves TLS; default plaintext. */
+  tls?: ClientTlsFiles | null;
+}
+
+/** What a connection to the master carries besides its address. */
+export type ClientSecurityOptions = Pick<ClientOptions, 'token' | 'tls'>;
+
+/** Channel options plus the token interceptor, for any client of the master. */
+function grpcClientOptions(maxMessageBytes: number | undefined, security: ClientSecurityOptions): GrpcClientOptions {
+  return { ...channelOptions(maxMessageBytes), ...(security.token ? { interceptors: [tokenInterceptor(security.token)] } : {}) };
 }
 
 const channelOptions = (maxMessageBytes = 64 * 1024 * 1024): ChannelOptions => ({
@@ -50,7 +64,7 @@ export class MasterClient {
   private readonly timeoutMs: number;
 
   constructor(readonly options: ClientOptions) {
-    this.raw = new JobServiceClient(options.address, credentials.createInsecure(), channelOptions(options.maxMessageBytes));
+    this.raw = new JobServiceClient(options.address, channelCredentials(options.tls ?? null), grpcClientOptions(options.maxMessageBytes, options));
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
@@ -125,6 +139,6 @@ type UnaryName = 'submitJob' | 'submitJobs' | 'getJobStatus' | 'getJobResult' | 
 type RequestOf<M extends UnaryName> = JobServiceServer[M] extends handleUnaryCall<infer Req, infer _Res> ? Req : never;
 type ResponseOf<M extends UnaryName> = JobServiceServer[M] extends handleUnaryCall<infer _Req, infer Res> ? Res : never;
 
-export function workerClient(address: string, maxMessageBytes?: number): WorkerServiceClient {
-  return new WorkerServiceClient(address, credentials.createInsecure(), channelOptions(maxMessageBytes));
+export function workerClient(address: string, maxMessageBytes?: number, security: ClientSecurityOptions = {}): WorkerServiceClient {
+  return new WorkerServiceClient(address, channelCredentials(security.tls ?? null), grpcClientOptions(maxMessageBytes, security));
 }

@@ -1,7 +1,7 @@
 /**
  * The master's gRPC server: JobService and WorkerService on one port.
  */
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type { Server } from '@grpc/grpc-js';
 import { JobServiceService } from './generated/nucleus/v1/jobs.js';
 import { WorkerServiceService } from './generated/nucleus/v1/worker.js';
 import { jobService } from './job-service.js';
@@ -9,6 +9,9 @@ import { workerService } from './worker-service.js';
 import { addHealthService } from './health.js';
 import { addReflectionService } from './reflection.js';
 import { ErrorCode, NucleusError } from '../errors.js';
+import { authInterceptor, NO_AUTH, type AuthConfig } from './auth.js';
+import { serverCredentials, type ServerTlsFiles } from './tls.js';
+import { decodeGuardInterceptor, GuardedServer } from './wire-guard.js';
 import type { Master } from '../master/master.js';
 import type { Logger } from '../log.js';
 
@@ -18,7 +21,19 @@ export interface GrpcServerOptions {
   port: number;
   /** Largest message accepted, in bytes (payload limit plus headroom). */
   maxMessageBytes: number;
+  /** Tokens every call must carry (see auth.ts); default: none. */
+  auth?: AuthConfig;
+  /** Certificate files; default: plaintext. */
+  tls?: ServerTlsFiles | null;
+  /**
+   * Most calls in flight on one client connection (HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS);
+   * a client past it waits for a free stream instead of piling work on the master.
+   */
+  maxConcurrentStreams?: number;
 }
+
+/** Default ceiling of in-flight calls per client connection. */
+export const MAX_CONCURRENT_STREAMS = 1000;
 
 export interface RunningGrpcServer {
   server: Server;
@@ -28,21 +43,25 @@ export interface RunningGrpcServer {
 }
 
 export async function startGrpcServer(master: Master, logger: Logger, options: GrpcServerOptions): Promise<RunningGrpcServer> {
-  const server = new Server({
+  // Guarded: a request that does not decode is INVALID_ARGUMENT, not INTERNAL (wire-guard.ts).
+  const server = new GuardedServer({
     'grpc.max_receive_message_length': options.maxMessageBytes,
     'grpc.max_send_message_length': options.maxMessageBytes,
     'grpc.keepalive_time_ms': 20_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    'grpc.max_concurrent_streams': options.maxConcurrentStreams ?? MAX_CONCURRENT_STREAMS,
+    interceptors: [authInterceptor(options.auth ?? NO_AUTH), decodeGuardInterceptor()],
   });
   server.addService(JobServiceService, jobService(master));
   server.addService(WorkerServiceService, workerService(master, logger));
   addHealthService(server, master);
   addReflectionService(server, logger);
   const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
+  const credentials = serverCredentials(options.tls ?? null);
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, ServerCredentials.createInsecure(), (error, bound) => {
+    server.bindAsync(address, credentials, (error, bound) => {
       if (error) {
         reject(new NucleusError(ErrorCode.Unavailable, `cannot listen on ${address}: ${error.message}`, { cause: error }));
       } else resolve(bound);

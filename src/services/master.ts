@@ -42,6 +42,8 @@ export async function startMaster(
       host: config.host,
       port: config.port,
       maxMessageBytes: config.settings.maxPayloadBytes + 64 * 1024,
+      auth: config.auth,
+      tls: config.tls,
     });
     if (extras.http && config.httpPort !== -1) http = await extras.http.start(master, config, logger);
   } catch (error) {

@@ -27,6 +27,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger, extra: H
     handlers,
     logger,
     version: VERSION,
+    token: config.token,
+    tls: config.tls,
   });
   worker.start();
   logger.info({ id: config.id, master: config.master, concurrency: config.concurrency, queues: config.queues, types: Object.keys(handlers) }, 'worker started');

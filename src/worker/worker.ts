@@ -14,7 +14,7 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
-import { workerClient } from '../rpc/client.js';
+import { workerClient, type ClientSecurityOptions } from '../rpc/client.js';
 import { outcomeToProto } from '../rpc/convert.js';
 import { NonRetryableError, type HandlerMap } from '../handlers/handler.js';
 import type { Assignment, MasterMessage, Result, WorkerMessage } from '../rpc/generated/nucleus/v1/worker.js';
@@ -32,7 +32,7 @@ export interface AttemptEndInfo {
   durationMs: number;
 }
 
-export interface WorkerOptions {
+export interface WorkerOptions extends ClientSecurityOptions {
   id: string;
   /** host:port of the master. */
   master: string;
@@ -101,7 +101,7 @@ export class Worker {
   start(): void {
     if (this.stateValue !== 'starting') throw new Error(`cannot start a worker that is ${this.stateValue}`);
     this.stateValue = 'running';
-    this.client = workerClient(this.options.master, this.options.maxMessageBytes);
+    this.client = workerClient(this.options.master, this.options.maxMessageBytes, { token: this.options.token, tls: this.options.tls });
     this.connect();
     this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatIntervalMs);
   }
