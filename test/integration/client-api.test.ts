@@ -33,6 +33,16 @@ describe('idempotency keys', () => {
     expect(Buffer.from((await getJob(cluster, first.jobId)).payload).toString()).toBe('1');
   });
 
+  it('given many clients racing with the same key, when they submit at once, then one job is created and all get its id', async () => {
+    cluster = await startCluster();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => cluster!.client.call('submitJob', { job: { type: 'echo', idempotencyKey: 'race', payload: payload(i) } })),
+    );
+    expect(new Set(answers.map((a) => a.jobId)).size).toBe(1);
+    expect(answers.filter((a) => !a.duplicate)).toHaveLength(1);
+    expect(await totalJobs(cluster)).toBe(1);
+  });
+
   it('given a finished job with a key, when the key comes back after the idempotency window, then a new job is created', async () => {
     const clock = new ManualClock();
     cluster = await startCluster({ clock, master: { 'idempotency-window': '1m' } });
