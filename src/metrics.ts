@@ -3,16 +3,17 @@
  * that several masters can live in one process and each one's /metrics shows only itself.
  *
  * What it guarantees:
- * - Counters move from the master's event bus, one cheap step per job change: the label children
- *   are bound once per (queue, type) and kept in a map, so the hot path does a map lookup and an
- *   increment, never a label-hash or an allocation.
+ * - Counters move from the master's event bus, one cheap step per job change: the series of a
+ *   (queue, type) pair are bound once and kept in a map (metric-families.ts), so the hot path does
+ *   two map lookups and a few additions, never a label hash or an allocation.
  * - Gauges (queue depth, workers, slots) are read from the scheduler's in-memory state when
  *   Prometheus scrapes; nothing is counted in the store.
  * - Cardinality is bounded: labels are queue, job type and status, never a job id, and after
  *   MAX_SERIES distinct (queue, type) pairs new pairs are counted under queue="_other",
  *   type="_other".
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { CounterFamily, HistogramFamily, type CounterChild, type HistogramChild } from './metric-families.js';
 import { ALL_STATUSES } from './core/job.js';
 import type { JobChange } from './master/events.js';
 import type { Master } from './master/master.js';
@@ -31,23 +32,16 @@ const FINAL_STATUSES: readonly FinalStatus[] = ['completed', 'failed', 'dead_let
 
 const MASTER_STATES = ['starting', 'running', 'draining', 'stopped', 'failed'] as const;
 
-interface Inc {
-  inc(value?: number): void;
-}
-interface Observe {
-  observe(value: number): void;
-}
-
 /** The bound children of one (queue, type) pair. */
 interface Series {
   queue: string;
   type: string;
-  submitted: Inc;
-  finished: Record<FinalStatus, Inc>;
-  retries: Inc;
-  deadLetters: Inc;
-  attemptDuration: Observe;
-  queueWait: Observe;
+  submitted: CounterChild;
+  finished: Record<FinalStatus, CounterChild>;
+  retries: CounterChild;
+  deadLetters: CounterChild;
+  attemptDuration: HistogramChild;
+  queueWait: HistogramChild;
 }
 
 export interface MasterMetricsOptions {
@@ -68,14 +62,16 @@ export function collectProcessMetrics(registry: Registry): void {
 
 export class MasterMetrics {
   readonly registry = new Registry();
-  private readonly submitted: Counter<'queue' | 'type'>;
-  private readonly finished: Counter<'queue' | 'type' | 'status'>;
-  private readonly retries: Counter<'queue' | 'type'>;
-  private readonly deadLetters: Counter<'queue' | 'type'>;
-  private readonly heartbeatTimeouts: Counter;
-  private readonly attemptDuration: Histogram<'queue' | 'type'>;
-  private readonly queueWait: Histogram<'queue' | 'type'>;
-  private readonly series = new Map<string, Series>();
+  private readonly submitted: CounterFamily;
+  private readonly finished: CounterFamily;
+  private readonly retries: CounterFamily;
+  private readonly deadLetters: CounterFamily;
+  private readonly heartbeatTimeouts: CounterChild;
+  private readonly attemptDuration: HistogramFamily;
+  private readonly queueWait: HistogramFamily;
+  /** queue -> type -> series; nested so that a lookup never builds a key string. */
+  private readonly series = new Map<string, Map<string, Series>>();
+  private seriesCount = 0;
   private readonly unsubscribe: () => void;
   private readonly previousOnWorkerDead: Master['scheduler']['onWorkerDead'];
 
@@ -84,35 +80,30 @@ export class MasterMetrics {
     options: MasterMetricsOptions = {},
   ) {
     const registers = [this.registry];
-    this.submitted = new Counter({ name: 'nucleus_jobs_submitted_total', help: 'Jobs accepted (idempotent duplicates excluded).', labelNames: ['queue', 'type'], registers });
-    this.finished = new Counter({
-      name: 'nucleus_jobs_finished_total',
-      help: 'Jobs that reached a final status (completed, failed, dead_letter, cancelled); a re-driven job counts again when it finishes again.',
-      labelNames: ['queue', 'type', 'status'],
-      registers,
-    });
-    this.retries = new Counter({
-      name: 'nucleus_job_retries_total',
-      help: 'Failed attempts that will be retried: errors and timeouts with retries left (to retrying) and lost workers (back to queued).',
-      labelNames: ['queue', 'type'],
-      registers,
-    });
-    this.deadLetters = new Counter({ name: 'nucleus_jobs_dead_letter_total', help: 'Jobs moved to dead_letter, out of retries.', labelNames: ['queue', 'type'], registers });
-    this.heartbeatTimeouts = new Counter({ name: 'nucleus_worker_heartbeat_timeouts_total', help: 'Workers declared dead because their heartbeats stopped.', registers });
-    this.attemptDuration = new Histogram({
-      name: 'nucleus_job_attempt_duration_seconds',
-      help: 'How long attempts ran, from dispatch to the recorded end, whatever the outcome.',
-      labelNames: ['queue', 'type'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
-    this.queueWait = new Histogram({
-      name: 'nucleus_job_queue_wait_seconds',
-      help: 'How long jobs waited between becoming runnable and being dispatched.',
-      labelNames: ['queue', 'type'],
-      buckets: WAIT_BUCKETS,
-      registers,
-    });
+    const r = this.registry;
+    this.submitted = new CounterFamily('nucleus_jobs_submitted_total', 'Jobs accepted (idempotent duplicates excluded).', ['queue', 'type'], r);
+    this.finished = new CounterFamily(
+      'nucleus_jobs_finished_total',
+      'Jobs that reached a final status (completed, failed, dead_letter, cancelled); a re-driven job counts again when it finishes again.',
+      ['queue', 'type', 'status'],
+      r,
+    );
+    this.retries = new CounterFamily(
+      'nucleus_job_retries_total',
+      'Failed attempts that will be retried: errors and timeouts with retries left (to retrying) and lost workers (back to queued).',
+      ['queue', 'type'],
+      r,
+    );
+    this.deadLetters = new CounterFamily('nucleus_jobs_dead_letter_total', 'Jobs moved to dead_letter, out of retries.', ['queue', 'type'], r);
+    this.heartbeatTimeouts = new CounterFamily('nucleus_worker_heartbeat_timeouts_total', 'Workers declared dead because their heartbeats stopped.', [], r).child();
+    this.attemptDuration = new HistogramFamily(
+      'nucleus_job_attempt_duration_seconds',
+      'How long attempts ran, from dispatch to the recorded end, whatever the outcome.',
+      ['queue', 'type'],
+      DURATION_BUCKETS,
+      r,
+    );
+    this.queueWait = new HistogramFamily('nucleus_job_queue_wait_seconds', 'How long jobs waited between becoming runnable and being dispatched.', ['queue', 'type'], WAIT_BUCKETS, r);
 
     const scheduler = master.scheduler;
     new Gauge({
@@ -229,38 +220,35 @@ export class MasterMetrics {
   }
 
   private seriesFor(queue: string, type: string): Series {
-    const key = `${queue}\u0000${type}`;
-    let s = this.series.get(key);
-    if (s) return s;
-    if (this.series.size >= MAX_SERIES) {
-      const other = `${OTHER_LABEL}\u0000${OTHER_LABEL}`;
-      s = this.series.get(other) ?? this.bind(OTHER_LABEL, OTHER_LABEL);
-      this.series.set(other, s);
-      return s;
+    const found = this.series.get(queue)?.get(type);
+    if (found) return found;
+    const [q, t] = this.seriesCount >= MAX_SERIES ? [OTHER_LABEL, OTHER_LABEL] : [queue, type];
+    const existing = this.series.get(q)?.get(t);
+    const s = existing ?? this.bind(q, t);
+    if (!existing) this.seriesCount++;
+    let byType = this.series.get(queue);
+    if (!byType) {
+      byType = new Map();
+      this.series.set(queue, byType);
     }
-    s = this.bind(queue, type);
-    this.series.set(key, s);
+    byType.set(type, s);
     return s;
   }
 
   /**
-   * Binds the children of a new (queue, type) pair and starts its counters at 0, so that the
-   * first failure shows in increase()/rate() (a series born at 1 would look like no change).
+   * Binds the series of a new (queue, type) pair. Its counters are exported from 0 at once, so
+   * that the first failure shows in increase()/rate() (a series born at 1 looks like no change).
    */
   private bind(queue: string, type: string): Series {
-    const zero = <T extends Inc>(child: T): T => {
-      child.inc(0);
-      return child;
-    };
     return {
       queue,
       type,
-      submitted: zero(this.submitted.labels(queue, type)),
-      finished: Object.fromEntries(FINAL_STATUSES.map((status) => [status, zero(this.finished.labels(queue, type, status))])) as Record<FinalStatus, Inc>,
-      retries: zero(this.retries.labels(queue, type)),
-      deadLetters: zero(this.deadLetters.labels(queue, type)),
-      attemptDuration: this.attemptDuration.labels(queue, type),
-      queueWait: this.queueWait.labels(queue, type),
+      submitted: this.submitted.child(queue, type),
+      finished: Object.fromEntries(FINAL_STATUSES.map((status) => [status, this.finished.child(queue, type, status)])) as Record<FinalStatus, CounterChild>,
+      retries: this.retries.child(queue, type),
+      deadLetters: this.deadLetters.child(queue, type),
+      attemptDuration: this.attemptDuration.child(queue, type),
+      queueWait: this.queueWait.child(queue, type),
     };
   }
 }

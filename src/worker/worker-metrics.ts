@@ -8,7 +8,8 @@
  * (the master never assigns a type the worker did not declare) and by the five outcomes.
  */
 import { createServer } from 'node:http';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
+import { CounterFamily, HistogramFamily, type CounterChild, type HistogramChild } from '../metric-families.js';
 import { collectProcessMetrics } from '../metrics.js';
 import { ErrorCode, NucleusError } from '../errors.js';
 import type { AttemptEndInfo, Worker } from './worker.js';
@@ -24,19 +25,12 @@ export interface WorkerMetricsOptions {
   processMetrics?: boolean;
 }
 
-interface Inc {
-  inc(): void;
-}
-interface Observe {
-  observe(value: number): void;
-}
-
 export class WorkerMetrics {
   readonly registry = new Registry();
-  private readonly executions: Counter<'type' | 'outcome'>;
-  private readonly duration: Histogram<'type' | 'outcome'>;
-  /** Bound children by `type\0outcome`, so an attempt end is a map lookup and two updates. */
-  private readonly children = new Map<string, { count: Inc; duration: Observe }>();
+  private readonly executions: CounterFamily;
+  private readonly duration: HistogramFamily;
+  /** Bound series by type, then outcome: an attempt end is two map lookups and two updates. */
+  private readonly children = new Map<string, Map<string, { count: CounterChild; duration: HistogramChild }>>();
 
   constructor(
     private readonly worker: Worker,
@@ -44,19 +38,13 @@ export class WorkerMetrics {
   ) {
     const registers = [this.registry];
     this.registry.setDefaultLabels({ worker: options.id });
-    this.executions = new Counter({
-      name: 'nucleus_worker_executions_total',
-      help: 'Attempts this worker ran to an end, by job type and outcome (completed, error, fatal, timeout, cancelled).',
-      labelNames: ['type', 'outcome'],
-      registers,
-    });
-    this.duration = new Histogram({
-      name: 'nucleus_worker_execution_duration_seconds',
-      help: 'How long the handler ran, by job type and outcome.',
-      labelNames: ['type', 'outcome'],
-      buckets: DURATION_BUCKETS,
-      registers,
-    });
+    this.executions = new CounterFamily(
+      'nucleus_worker_executions_total',
+      'Attempts this worker ran to an end, by job type and outcome (completed, error, fatal, timeout, cancelled).',
+      ['type', 'outcome'],
+      this.registry,
+    );
+    this.duration = new HistogramFamily('nucleus_worker_execution_duration_seconds', 'How long the handler ran, by job type and outcome.', ['type', 'outcome'], DURATION_BUCKETS, this.registry);
     new Gauge({
       name: 'nucleus_worker_busy_slots',
       help: 'Attempts running on this worker now.',
@@ -79,11 +67,15 @@ export class WorkerMetrics {
   }
 
   record(end: AttemptEndInfo): void {
-    const key = `${end.type}\u0000${end.outcome}`;
-    let child = this.children.get(key);
+    let byOutcome = this.children.get(end.type);
+    if (!byOutcome) {
+      byOutcome = new Map();
+      this.children.set(end.type, byOutcome);
+    }
+    let child = byOutcome.get(end.outcome);
     if (!child) {
-      child = { count: this.executions.labels(end.type, end.outcome), duration: this.duration.labels(end.type, end.outcome) };
-      this.children.set(key, child);
+      child = { count: this.executions.child(end.type, end.outcome), duration: this.duration.child(end.type, end.outcome) };
+      byOutcome.set(end.outcome, child);
     }
     child.count.inc();
     child.duration.observe(end.durationMs / 1000);

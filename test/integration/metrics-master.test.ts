@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { startCluster, tempDir, waitFor, json, type TestCluster } from '../helpers/cluster.js';
 import { createHttpGateway } from '../../src/http/plugin.js';
+import { MAX_SERIES, OTHER_LABEL } from '../../src/metrics.js';
 import { resolveMasterConfig, resolveWorkerConfig } from '../../src/config.js';
 import { startMaster, type RunningMaster } from '../../src/services/master.js';
 import { startWorker } from '../../src/services/worker.js';
@@ -107,6 +108,20 @@ describe('master /metrics', () => {
     expect(sample(ma, 'nucleus_jobs_submitted_total', { queue: 'default', type: 'echo' })).toBe(2);
     expect(sample(mb, 'nucleus_jobs_submitted_total', { queue: 'default', type: 'echo' })).toBe(1);
     expect(sample(mb, 'nucleus_queue_depth', { queue: 'default', status: 'queued' })).toBe(1);
+  });
+});
+
+describe('metric cardinality', () => {
+  it('given more distinct (queue, type) pairs than MAX_SERIES, when they are submitted, then the extra ones share the _other series', async () => {
+    const cluster = await startCluster({ http: createHttpGateway({ port: 0, processMetrics: false }) });
+    cleanups.push(() => cluster.close());
+    const jobs = Array.from({ length: MAX_SERIES + 10 }, (_, i) => ({ type: `type${i}`, payload: json(i) }));
+    await cluster.client.call('submitJobs', { jobs: jobs as never });
+    const m = parseExposition((await metricsText(cluster.running.httpPort)).text);
+    const submitted = m.filter((s) => s.name === 'nucleus_jobs_submitted_total');
+    expect(submitted).toHaveLength(MAX_SERIES + 1);
+    expect(sample(m, 'nucleus_jobs_submitted_total', { queue: OTHER_LABEL, type: OTHER_LABEL })).toBe(10);
+    expect(submitted.reduce((sum, s) => sum + s.value, 0)).toBe(MAX_SERIES + 10);
   });
 });
 
