@@ -178,14 +178,23 @@ const brief = (r) => ({ attempt: r.attempt, foreignBusyPct: r.cpu.foreignBusyPct
  * and an IPC channel is opened to talk to it.
  */
 export function spawnCli(args, { tap = false } = {}) {
-  const nodeArgs = tap ? ['--import', TAP] : [];
+  const nodeArgs = [...profileArgs(args[0]), ...(tap ? ['--import', TAP] : [])];
   const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe', ...(tap ? ['ipc'] : [])] });
   return wrap(child);
 }
 
 /** Forks a bench script (producer) with an IPC channel. */
 export function forkScript(file, payload) {
-  return wrap(fork(file, [JSON.stringify(payload)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] }));
+  return wrap(fork(file, [JSON.stringify(payload)], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], execArgv: profileArgs(path.basename(file, '.mjs')) }));
+}
+
+/**
+ * With BENCH_CPU_PROF=<dir>, every child writes a V8 CPU profile when it exits, into
+ * <dir>/<role>/ (role: master, worker, dev, producer); summarise one with `node bench/profile-summary.mjs <file>`.
+ */
+function profileArgs(role) {
+  const dir = process.env.BENCH_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, role)}`] : [];
 }
 
 function wrap(child) {
