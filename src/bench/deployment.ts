@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isSea } from 'node:sea';
 import { fileURLToPath } from 'node:url';
 import { resolveMasterConfig, resolveWorkerConfig } from '../config.js';
 import { startMaster } from '../services/master.js';
@@ -126,7 +127,8 @@ async function startProcesses(options: DeploymentOptions, dbPath: string): Promi
 const stderrTail = new WeakMap<ChildProcess, string>();
 
 function spawnCli(entry: string, args: string[]): ChildProcess {
-  const child = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Inside the single executable, the executable is the CLI and takes the command line itself.
+  const child = spawn(process.execPath, isSea() ? args : [entry, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   stderrTail.set(child, '');
   child.stderr!.on('data', (chunk: Buffer) => stderrTail.set(child, (stderrTail.get(child)! + chunk.toString()).slice(-4096)));
   return child;
