@@ -167,6 +167,15 @@ describe('timeouts', () => {
     expect(aborted).toEqual([1, 2]);
   });
 
+  it('given a master --default-timeout, when a job names no timeout, then that default applies to its attempts', async () => {
+    cluster = await startCluster({ master: { 'default-timeout': '150ms' } });
+    await connected(await cluster.addWorker({}, { stuck: () => new Promise(() => undefined) }));
+    const jobId = await submit(cluster, { type: 'stuck', maxRetries: 0 });
+    const job = await waitForStatus(cluster, jobId, 'dead_letter');
+    expect(Number(job.timeoutMs)).toBe(150);
+    expect(job.attempts.map((a) => [a.outcome, a.error])).toEqual([['timeout', 'timed out after 150 ms']]);
+  });
+
   it('given a worker that never reports, when the timeout plus grace passes on the master, then the master ends the attempt and tells the worker to abort', async () => {
     const clock = new ManualClock();
     cluster = await startCluster({ clock });
