@@ -3,7 +3,7 @@
  * With `demo`, it submits a few jobs, prints their results, and stops.
  */
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolveMasterConfig, resolveWorkerConfig } from '../config.js';
 import { startMaster, type RunningMaster } from './master.js';
@@ -35,7 +35,9 @@ export interface DevCluster {
 }
 
 export async function startDev(options: DevOptions, logger: Logger): Promise<DevCluster> {
-  const dbPath = options.db ?? join(mkdtempSync(join(tmpdir(), 'nucleus-dev-')), 'nucleus.db');
+  // Without --db the store is a throw-away file, removed when the cluster stops.
+  const scratch = options.db ? null : mkdtempSync(join(tmpdir(), 'nucleus-dev-'));
+  const dbPath = options.db ?? join(scratch!, 'nucleus.db');
   const config = resolveMasterConfig({ host: '127.0.0.1', port: options.port, 'http-port': options.httpPort, db: dbPath }, {});
   const running = await startMaster(config, logger.child({ role: 'master' }), { http: options.http });
   const address = `127.0.0.1:${running.grpcPort}`;
@@ -52,6 +54,7 @@ export async function startDev(options: DevOptions, logger: Logger): Promise<Dev
     async stop() {
       await Promise.all(workers.map((w) => w.stop(5_000)));
       await running.stop();
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
     },
   };
 }
