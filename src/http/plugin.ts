@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { createServer as createHttpsServer } from 'node:https';
 import { httpAuthCheck, NO_AUTH, type HttpAuthCheck } from '../rpc/auth.js';
 import { httpsOptions } from '../rpc/tls.js';
-import { ErrorCode, NucleusError, toNucleusError } from '../errors.js';
+import { ErrorCode, NucleusError, invalidArgument, toNucleusError } from '../errors.js';
 import { MasterMetrics } from '../metrics.js';
 import { restRoutes } from './rest.js';
 import { Router } from './router.js';
@@ -40,10 +40,20 @@ function probeRoutes(router: Router, master: Master, metrics: MasterMetrics): Ro
     .on('GET', '/metrics', async (ctx) => sendText(ctx.res, 200, metrics.contentType, await metrics.render()));
 }
 
-async function handle(router: Router, req: IncomingMessage, res: ServerResponse, logger: Logger, authorize: HttpAuthCheck): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const method = req.method ?? 'GET';
+/** The request target as a URL; always under one origin, so `//x` stays a path. */
+function requestUrl(target: string): URL {
   try {
+    return new URL(`http://localhost${target.startsWith('/') ? '' : '/'}${target}`);
+  } catch {
+    throw invalidArgument('path', `"${target.slice(0, 80)}" is not a valid request target`);
+  }
+}
+
+async function handle(router: Router, req: IncomingMessage, res: ServerResponse, logger: Logger, authorize: HttpAuthCheck): Promise<void> {
+  const method = req.method ?? 'GET';
+  let url = new URL('http://localhost/');
+  try {
+    url = requestUrl(req.url ?? '/');
     // Before routing, so that a caller without the token learns nothing, and no body is read.
     authorize(url.pathname, req.headers.authorization);
     const match = router.match(method, url.pathname);

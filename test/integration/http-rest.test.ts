@@ -189,6 +189,11 @@ describe('REST errors', () => {
     const bad = await call('GET', '/v1/jobs/abc');
     expect(bad.status).toBe(400);
     expect(bad.body.error.message).toMatch(/^id: /);
+    const undecodable = await call('GET', '/v1/jobs/%E0%A4%A');
+    expect(undecodable.status).toBe(400);
+    expect(undecodable.body.error.message).toMatch(/^id: /);
+    const doubleSlash = await call('GET', '//v1/jobs');
+    expect(doubleSlash.status).toBe(404);
   });
 
   it('given bad list parameters, when jobs are listed, then the answer is 400 naming the parameter', async () => {
