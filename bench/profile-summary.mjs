@@ -52,7 +52,8 @@ if (args.includes('--json')) {
 } else {
   console.log(`${file}: ${total} samples over ${(durationMs / 1000).toFixed(1)} s; idle ${pct(idle)}%, busy ${pct(busy)}%`);
   console.log(`\nself time by function (% of all samples; % of busy samples)`);
-  for (const [k, n] of sorted(fn).slice(0, top)) console.log(`${pct(n)}% ${((100 * n) / busy).toFixed(1).padStart(5)}%  ${k}`);
+  const ofBusy = (k, n) => (k.startsWith('(idle)') ? '    -' : ((100 * n) / busy).toFixed(1).padStart(5));
+  for (const [k, n] of sorted(fn).slice(0, top)) console.log(`${pct(n)}% ${ofBusy(k, n)}%  ${k}`);
   console.log(`\nself time by package / file`);
-  for (const [k, n] of sorted(where).slice(0, top)) console.log(`${pct(n)}% ${((100 * n) / busy).toFixed(1).padStart(5)}%  ${k}`);
+  for (const [k, n] of sorted(where).slice(0, top)) console.log(`${pct(n)}% ${ofBusy(k, n)}%  ${k}`);
 }
