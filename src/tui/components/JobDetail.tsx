@@ -4,7 +4,7 @@
  */
 import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
-import { Pane } from './Pane.js';
+import { Pane, PANE_CHROME } from './Pane.js';
 import { Table, type Column } from './Table.js';
 import { formatAge, previewLines, progressBar, STATUS_COLOR } from '../format.js';
 import type { DetailState } from '../model.js';
@@ -12,7 +12,7 @@ import type { DetailState } from '../model.js';
 const ATTEMPT_COLUMNS: Column[] = [
   { title: 'ATTEMPT', width: 7, align: 'right' },
   { title: 'WORKER', width: 14 },
-  { title: 'STARTED', width: 24 },
+  { title: 'STARTED', width: 24, drop: 1 },
   { title: 'TOOK', width: 8, align: 'right' },
   { title: 'OUTCOME', width: 9 },
   { title: 'ERROR', width: 0 },
@@ -95,7 +95,7 @@ export function JobDetailPane({ detail, nowMs, lines, width }: JobDetailProps) {
           {`error  ${job.error}`}
         </Text>
       ) : null}
-      <Table columns={ATTEMPT_COLUMNS} rows={attempts} height={Math.max(1, attempts.length)} cursor={null} empty="no attempts yet" />
+      <Table columns={ATTEMPT_COLUMNS} rows={attempts} width={width - PANE_CHROME} height={Math.max(1, attempts.length)} cursor={null} empty="no attempts yet" />
       {detail.error && <Text color="red">{`refresh failed: ${detail.error}`}</Text>}
       <Text dimColor>Esc back  c cancel  R retry</Text>
     </Pane>

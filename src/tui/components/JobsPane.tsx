@@ -4,7 +4,7 @@
  */
 import { Box, Text } from 'ink';
 import type { JobStatus } from '../../core/job.js';
-import { Pane } from './Pane.js';
+import { Pane, PANE_CHROME } from './Pane.js';
 import { Table, type Column } from './Table.js';
 import { formatAge, formatCount, STATUS_COLOR } from '../format.js';
 import { JOB_TABS, JOBS_PAGE_LIMIT, type JobPage, type JobRow } from '../model.js';
@@ -12,13 +12,13 @@ import { JOB_TABS, JOBS_PAGE_LIMIT, type JobPage, type JobRow } from '../model.j
 const COLUMNS: Column[] = [
   { title: 'JOBS', width: 8, align: 'right' },
   { title: 'STATUS', width: 11 },
-  { title: 'QUEUE', width: 12 },
+  { title: 'QUEUE', width: 12, drop: 4 },
   { title: 'TYPE', width: 14 },
-  { title: 'PRI', width: 3, align: 'right' },
+  { title: 'PRI', width: 3, align: 'right', drop: 1 },
   { title: 'TRY', width: 5, align: 'right' },
   { title: 'WORKER', width: 14 },
-  { title: 'AGE', width: 7, align: 'right' },
-  { title: 'CHANGED', width: 7, align: 'right' },
+  { title: 'AGE', width: 7, align: 'right', drop: 3 },
+  { title: 'CHANGED', width: 7, align: 'right', drop: 2 },
   { title: 'PROGRESS / ERROR', width: 0 },
 ];
 
@@ -32,6 +32,8 @@ export interface JobsPaneProps {
   editingFilter: boolean;
   nowMs: number;
   height: number;
+  /** Terminal columns. */
+  width: number;
   focused: boolean;
   cursor: number;
 }
@@ -41,7 +43,20 @@ function note(row: JobRow): { text: string; color?: string } {
   return row.error ? { text: row.error, color: 'red' } : { text: '' };
 }
 
-function Tabs({ tab, counts, filter, editingFilter, page, shown }: Pick<JobsPaneProps, 'tab' | 'counts' | 'filter' | 'editingFilter' | 'page'> & { shown: number }) {
+/** Tab names when the terminal is narrow (the overview line still has every count). */
+const SHORT: Record<JobStatus, string> = {
+  queued: 'queued',
+  running: 'running',
+  retrying: 'retry',
+  scheduled: 'sched',
+  dead_letter: 'dead',
+  failed: 'failed',
+  completed: 'done',
+  cancelled: 'cancel',
+};
+
+function Tabs({ tab, counts, filter, editingFilter, page, shown, width }: Pick<JobsPaneProps, 'tab' | 'counts' | 'filter' | 'editingFilter' | 'page' | 'width'> & { shown: number }) {
+  const wide = width >= 130;
   const total = counts ? counts[tab] : null;
   const scope = page.more ? `${formatCount(shown)} of ${total === null ? 'many' : formatCount(total)} (first ${JOBS_PAGE_LIMIT})` : `${formatCount(shown)}${filter ? ' matching' : ''}`;
   return (
@@ -49,7 +64,7 @@ function Tabs({ tab, counts, filter, editingFilter, page, shown }: Pick<JobsPane
       <Text wrap="truncate">
         {JOB_TABS.map((status, i) => (
           <Text key={status} inverse={status === tab} color={status === tab ? STATUS_COLOR[status] : undefined}>
-            {` ${i + 1} ${status}${counts ? ` ${formatCount(counts[status])}` : ''} `}
+            {wide ? ` ${i + 1} ${status}${counts ? ` ${formatCount(counts[status])}` : ''} ` : ` ${i + 1} ${SHORT[status]} `}
           </Text>
         ))}
       </Text>
@@ -63,7 +78,7 @@ function Tabs({ tab, counts, filter, editingFilter, page, shown }: Pick<JobsPane
 }
 
 export function JobsPane(props: JobsPaneProps) {
-  const { page, rows, tab, nowMs, height, focused, cursor } = props;
+  const { page, rows, tab, nowMs, height, width, focused, cursor } = props;
   const tableRows = rows.map((row) => ({
     key: row.id,
     cells: [
@@ -89,7 +104,7 @@ export function JobsPane(props: JobsPaneProps) {
   return (
     <Pane lines={height + 2} focused={focused}>
       <Tabs {...props} shown={rows.length} />
-      <Table columns={COLUMNS} rows={page.error ? [] : tableRows} height={height} cursor={focused ? cursor : null} empty={empty} emptyColor={page.error ? 'red' : undefined} />
+      <Table columns={COLUMNS} rows={page.error ? [] : tableRows} width={width - PANE_CHROME} height={height} cursor={focused ? cursor : null} empty={empty} emptyColor={page.error ? 'red' : undefined} />
     </Pane>
   );
 }

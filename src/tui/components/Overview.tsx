@@ -7,7 +7,6 @@ import { formatDuration } from '../../core/duration.js';
 import { formatCount, formatRate, sparkline, STATUS_COLOR } from '../format.js';
 import { JOB_TABS, type ClusterData } from '../model.js';
 
-const SPARK_WIDTH = 30;
 
 function Connection({ data, nowMs }: { data: ClusterData; nowMs: number }) {
   const c = data.connection;
@@ -22,9 +21,12 @@ export interface OverviewProps {
   data: ClusterData;
   /** Local clock, for how long the master has been away. */
   nowMs: number;
+  /** Terminal columns. */
+  width: number;
 }
 
-export function Overview({ data, nowMs }: OverviewProps) {
+export function Overview({ data, nowMs, width }: OverviewProps) {
+  const sparkWidth = width >= 140 ? 30 : 16;
   const o = data.overview;
   const total = o ? Object.values(o.counts).reduce((a, b) => a + b, 0) : 0;
   return (
@@ -42,19 +44,19 @@ export function Overview({ data, nowMs }: OverviewProps) {
       </Box>
       <Text wrap="truncate">
         <Text bold>jobs </Text>
+        {` ${o ? formatCount(total) : '-'}:`}
         {JOB_TABS.map((status) => (
           <Text key={status}>
             {'  '}
             <Text color={STATUS_COLOR[status]}>{status}</Text> {o ? formatCount(o.counts[status]) : '-'}
           </Text>
         ))}
-        {`   total ${o ? formatCount(total) : '-'}`}
       </Text>
       <Text wrap="truncate">
         <Text bold>rate </Text>
         {`  in ${formatRate(o?.submittedPerSec ?? null)}  out ${formatRate(o?.finishedPerSec ?? null)}  `}
-        <Text color="green">{sparkline(o?.finishedHistory ?? [], SPARK_WIDTH)}</Text>
-        <Text dimColor> out/s, last min</Text>
+        <Text color="green">{sparkline(o?.finishedHistory ?? [], sparkWidth)}</Text>
+        <Text dimColor> out/s, 1 min</Text>
         {`   queue wait p50 ${o ? formatDuration(o.queueWaitP50Ms) : '-'}  p95 ${o ? formatDuration(o.queueWaitP95Ms) : '-'}`}
         {o ? `   submitted ${formatCount(o.submittedTotal)}  finished ${formatCount(o.finishedTotal)}` : ''}
       </Text>
@@ -63,12 +65,12 @@ export function Overview({ data, nowMs }: OverviewProps) {
 }
 
 /** A red line when the master is away: what failed, since when, and that it keeps trying. */
-export function LostBanner({ data, nowMs }: OverviewProps) {
+export function LostBanner({ data, nowMs }: Omit<OverviewProps, 'width'>) {
   const c = data.connection;
   if (c.state !== 'lost') return null;
   return (
     <Text color="red" bold wrap="truncate">
-      {`master unreachable for ${formatDuration(Math.max(0, nowMs - c.sinceMs))}: ${c.error}. Retrying every second (${c.attempts} tries); figures below are from before.`}
+      {`master unreachable for ${formatDuration(Math.max(0, nowMs - c.sinceMs))} (try ${c.attempts}): ${c.error}. Reconnecting by itself; the figures are the last seen.`}
     </Text>
   );
 }

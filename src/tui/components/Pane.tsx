@@ -4,6 +4,9 @@
 import type { ReactNode } from 'react';
 import { Box } from 'ink';
 
+/** Columns the border and padding take from the terminal's width. */
+export const PANE_CHROME = 4;
+
 export interface PaneProps {
   /** Content lines (the border not counted). */
   lines: number;

@@ -46,8 +46,8 @@ export function Screen({ data, ui, size, nowMs, layout: fixed }: ScreenProps) {
   } else {
     body = (
       <>
-        <QueuesPane queues={data.queues} nowMs={masterNow} height={layout.queueRows} focused={ui.pane === 'queues'} cursor={ui.cursor.queues} />
-        <WorkersPane workers={data.workers} nowMs={masterNow} height={layout.workerRows} focused={ui.pane === 'workers'} cursor={ui.cursor.workers} />
+        <QueuesPane queues={data.queues} nowMs={masterNow} height={layout.queueRows} width={size.columns} focused={ui.pane === 'queues'} cursor={ui.cursor.queues} />
+        <WorkersPane workers={data.workers} nowMs={masterNow} height={layout.workerRows} width={size.columns} focused={ui.pane === 'workers'} cursor={ui.cursor.workers} />
         <JobsPane
           page={data.jobs}
           rows={rows}
@@ -57,6 +57,7 @@ export function Screen({ data, ui, size, nowMs, layout: fixed }: ScreenProps) {
           editingFilter={ui.editingFilter}
           nowMs={masterNow}
           height={layout.jobRows}
+          width={size.columns}
           focused={ui.pane === 'jobs'}
           cursor={jobCursor(ui, rows)}
         />
@@ -65,7 +66,7 @@ export function Screen({ data, ui, size, nowMs, layout: fixed }: ScreenProps) {
   }
   return (
     <Box flexDirection="column" width={size.columns}>
-      <Overview data={data} nowMs={nowMs} />
+      <Overview data={data} nowMs={nowMs} width={size.columns} />
       <LostBanner data={data} nowMs={nowMs} />
       {body}
       <StatusBar ui={ui} />

@@ -11,7 +11,16 @@ export interface Column {
   /** Width in columns; the last column may use 0 for "the rest of the line". */
   width: number;
   align?: 'left' | 'right';
+  /** Columns that may go when the line is too narrow, lowest number first. */
+  drop?: number;
 }
+
+/** What the last, flexible column needs at least. */
+const FLEX_MIN = 12;
+const GAP = ' ';
+/** The cursor is also a character, so that it shows without colours (a pipe, a screen capture). */
+const MARK = '› ';
+const MARK_BLANK = '  ';
 
 export type Cell = string | { text: string; color?: string; dim?: boolean };
 
@@ -31,14 +40,27 @@ export interface TableProps {
   /** What to show when there are no rows. */
   empty: string;
   emptyColor?: string;
+  /** Columns of text available; optional columns are dropped until the fixed ones fit. */
+  width: number;
 }
 
-const GAP = ' ';
-/** The cursor is also a character, so that it shows without colours (a pipe, a screen capture). */
-const MARK = '›';
-const MARK_BLANK = ' ';
+/** The indexes of the columns that fit in `width`, dropping optional ones in their order. */
+export function fittingColumns(columns: readonly Column[], width: number): number[] {
+  const kept = columns.map((_, i) => i);
+  const need = () => MARK.length + kept.reduce((sum, i) => sum + (columns[i].width || FLEX_MIN) + GAP.length, -GAP.length);
+  const droppable = columns.map((c, i) => ({ i, drop: c.drop })).filter((c) => c.drop !== undefined).sort((a, b) => a.drop! - b.drop!);
+  for (const { i } of droppable) {
+    if (need() <= width) break;
+    kept.splice(kept.indexOf(i), 1);
+  }
+  return kept;
+}
 
-export function Table({ columns, rows, height, cursor, empty, emptyColor }: TableProps) {
+
+export function Table({ columns: all, rows: allRows, height, cursor, empty, emptyColor, width }: TableProps) {
+  const keep = fittingColumns(all, width);
+  const columns = keep.map((i) => all[i]);
+  const rows = allRows.map((row) => ({ ...row, cells: keep.map((i) => row.cells[i]) }));
   const start = cursor === null ? 0 : windowStart(cursor, height, rows.length);
   const shown = rows.slice(start, start + height);
   const text = (c: Cell): string => (typeof c === 'string' ? c : c.text);
