@@ -246,9 +246,9 @@ function stripAvailable() {
 
 /**
  * Builds the executable at `out`. Returns its size and how long each step took.
- * @param {{ out?: string, strip?: boolean, node?: string }} options
+ * @param {{ out?: string, strip?: boolean, node?: string, entry?: string }} options
  */
-export async function buildBinary({ out = join(PROJECT, 'dist/nucleus'), strip = true, node = process.execPath } = {}) {
+export async function buildBinary({ out = join(PROJECT, 'dist/nucleus'), strip = true, node = process.execPath, entry } = {}) {
   const started = Date.now();
   if (!hasSeaFuse(node)) throw new Error(`${node} has no SEA fuse: build with an official Node.js 20.12+ binary`);
   const addon = require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
@@ -258,7 +258,7 @@ export async function buildBinary({ out = join(PROJECT, 'dist/nucleus'), strip =
   const work = mkdtempSync(join(dirname(out), '.nucleus-build-'));
   try {
     const bundleFile = join(work, 'nucleus.cjs');
-    await bundle({ outfile: bundleFile });
+    await bundle({ entry, outfile: bundleFile });
     const bundled = Date.now();
 
     const blob = join(work, 'sea-prep.blob');
