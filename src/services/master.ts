@@ -45,7 +45,7 @@ export async function startMaster(
       auth: config.auth,
       tls: config.tls,
     });
-    if (extras.http && config.httpPort !== -1) http = await extras.http.start(master, config, logger);
+    if (extras.http) http = await extras.http.start(master, config, logger);
   } catch (error) {
     await grpc?.close(0);
     master.stop();

@@ -53,7 +53,13 @@ export async function startCluster(
   const tmp = options.dir ? { path: options.dir, cleanup: () => undefined } : tempDir();
   const dbPath = join(tmp.path, 'nucleus.db');
   const config = resolveMasterConfig({ host: '127.0.0.1', port: 0, 'http-port': 0, db: dbPath, ...options.master }, {});
-  let running = await startMaster(config, silentLogger, { clock: options.clock, http: options.http });
+  let running: RunningMaster;
+  try {
+    running = await startMaster(config, silentLogger, { clock: options.clock, http: options.http });
+  } catch (error) {
+    tmp.cleanup();
+    throw error;
+  }
   const cluster: TestCluster = {
     dir: tmp.path,
     dbPath,
