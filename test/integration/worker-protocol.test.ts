@@ -104,7 +104,7 @@ describe('master restart', () => {
   });
 
   it('given a job running when the master restarts, when its worker never returns, then after the timeout it is lost and runs elsewhere', async () => {
-    cluster = await startCluster({ master: { 'heartbeat-interval': '200ms', 'heartbeat-timeout': '600ms' } });
+    cluster = await startCluster({ master: { 'heartbeat-interval': '200ms', 'heartbeat-timeout': '1s' } });
     const gone = track(await HandWorker.connect(cluster.address, { workerId: 'gone' }));
     const jobId = await submit(cluster, { type: 'echo', payload: payload(1) });
     await gone.assignment();
