@@ -63,8 +63,8 @@ export function restRoutes(router: Router, master: Master): Router {
       sendJson(ctx.res, 200, { finished, job: view(job) });
     })
     .on('POST', '/v1/jobs/:id/cancel', (ctx) => sendJson(ctx.res, 200, view(master.cancel(id(ctx)))))
-    .on('POST', '/v1/jobs/:id/retry', (ctx) => {
-      const ids = master.retry({ id: id(ctx) });
+    .on('POST', '/v1/jobs/:id/retry', async (ctx) => {
+      const ids = await master.retry({ id: id(ctx) });
       sendJson(ctx.res, 200, { jobIds: ids.map(String), job: view(master.getJob(ids[0])) });
     })
     .on('GET', '/v1/stats', (ctx) => sendJson(ctx.res, 200, statsView(master.stats(), master.state)))

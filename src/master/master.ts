@@ -270,8 +270,11 @@ export class Master {
     throw new NucleusError(ErrorCode.Unavailable, `job ${id} changed while being cancelled; try again`);
   }
 
-  /** Re-drives one job, or every job with `status` (failed, dead_letter, cancelled) in `queue`. */
-  retry(request: { id?: number; status?: string; queue?: string }): number[] {
+  /**
+   * Re-drives one job, or every job with `status` (failed, dead_letter, cancelled) in `queue`:
+   * one transaction per batch, yielding between batches so that dispatch never stalls.
+   */
+  async retry(request: { id?: number; status?: string; queue?: string }): Promise<number[]> {
     this.assertAccepting();
     if (request.id !== undefined) {
       const job = this.getJob(request.id);
@@ -291,14 +294,14 @@ export class Master {
     let after = 0;
     for (;;) {
       const batch = this.store.idsWithStatus(status, queue, after, RETRY_BATCH);
-      for (const id of batch) {
-        const change = this.store.setStatus(id, status, 'queued', this.options.clock.now());
-        if (!change) continue;
+      for (const change of this.store.setStatuses(batch, status, 'queued', this.options.clock.now())) {
         this.scheduler.applyStatusChange(change);
-        ids.push(id);
+        ids.push(change.id);
       }
       if (batch.length < RETRY_BATCH) break;
       after = batch[batch.length - 1];
+      await new Promise((resolve) => setImmediate(resolve));
+      this.assertAccepting();
     }
     return ids;
   }

@@ -77,8 +77,8 @@ export function jobService(master: Master): JobServiceServer {
       return { job: jobToProto(job), finished };
     }),
     cancelJob: unary((req) => ({ job: jobToProto(master.cancel(parseJobId(req.jobId))) })),
-    retryJob: unary((req) => {
-      const ids = master.retry({
+    retryJob: unary(async (req) => {
+      const ids = await master.retry({
         id: req.jobId ? parseJobId(req.jobId) : undefined,
         status: req.status ? statusFromProto(req.status) : undefined,
         queue: req.queue || undefined,

@@ -111,6 +111,8 @@ export interface JobStore {
   nextDueAt(): number | null;
   /** Moves a job that is not running from one status to another (cancel, redrive), fenced by its status. */
   setStatus(id: number, from: JobStatus, to: JobStatus, now: number): StatusChange | null;
+  /** The same for many jobs in one transaction; returns the changes that applied. */
+  setStatuses(ids: number[], from: JobStatus, to: JobStatus, now: number): StatusChange[];
   getJob(id: number, withAttempts: boolean): JobRecord | null;
   listJobs(filter: ListFilter): JobRecord[];
   /** Ids of jobs with `status` (optionally in `queue`), oldest first, after `afterId`. */

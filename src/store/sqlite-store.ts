@@ -373,11 +373,19 @@ export class SqliteJobStore implements JobStore {
   }
 
   setStatus(id: number, from: JobStatus, to: JobStatus, now: number): StatusChange | null {
+    return this.setStatuses([id], from, to, now)[0] ?? null;
+  }
+
+  setStatuses(ids: number[], from: JobStatus, to: JobStatus, now: number): StatusChange[] {
     return this.tx(() => {
-      const row = (
-        to === 'queued' ? this.stmt.redrive.get(now, now, id, from) : this.stmt.setStatus.get(to, now, isTerminal(to) ? now : null, id, from)
-      ) as { id: number; queue: string; type: string; priority: number } | undefined;
-      return row ? { ...row, from, to, front: false } : null;
+      const changes: StatusChange[] = [];
+      for (const id of ids) {
+        const row = (
+          to === 'queued' ? this.stmt.redrive.get(now, now, id, from) : this.stmt.setStatus.get(to, now, isTerminal(to) ? now : null, id, from)
+        ) as { id: number; queue: string; type: string; priority: number } | undefined;
+        if (row) changes.push({ ...row, from, to, front: false });
+      }
+      return changes;
     });
   }
 
