@@ -21,7 +21,7 @@ import { RunnableSet } from './runnable-set.js';
 import { transition, type JobEvent } from '../core/state-machine.js';
 import { isTerminal, type AttemptOutcome, type JobStatus, type NewJob } from '../core/job.js';
 import type { Clock } from '../core/clock.js';
-import type { AttemptEnd, InsertedJob, JobStore, LeasedJob } from '../store/job-store.js';
+import type { AttemptEnd, InsertedJob, JobStore, LeasedJob, StatusChange } from '../store/job-store.js';
 import type { Lease, ResultAck, RunningReport, WorkerHello, WorkerLink, WorkerResult } from './protocol.js';
 import type { Logger } from '../log.js';
 
@@ -92,6 +92,7 @@ interface PendingEnd {
 }
 
 const MAX_CLAIMS_PER_ROUND = 2048;
+const PROMOTE_BATCH = 1000;
 const QUEUE_WAIT_WINDOW_MS = 60_000;
 
 export class Scheduler {
@@ -558,22 +559,21 @@ export class Scheduler {
     this.dueAt = null;
     if (this.stopped) return;
     const now = this.now();
+    let changes: StatusChange[];
     try {
-      for (;;) {
-        const changes = this.store.promoteDue(now, 1000);
-        for (const c of changes) {
-          this.counts.move(c.queue, c.from, 'queued');
-          this.runnable.add({ id: c.id, queue: c.queue, type: c.type, priority: c.priority, front: false });
-          this.emit(c.id, c.queue, c.type, 'queued', c.from, 0, null, now, null);
-        }
-        if (changes.length < 1000) break;
-      }
+      changes = this.store.promoteDue(now, PROMOTE_BATCH);
     } catch (error) {
       this.options.logger.error({ err: error }, 'could not promote due jobs; retrying in 1 s');
       this.armDueTimer(now + 1000);
       return;
     }
-    this.armDueTimer();
+    for (const c of changes) {
+      this.counts.move(c.queue, c.from, 'queued');
+      this.runnable.add({ id: c.id, queue: c.queue, type: c.type, priority: c.priority, front: false });
+      this.emit(c.id, c.queue, c.type, 'queued', c.from, 0, null, now, null);
+    }
+    // A full batch means more are due: continue on the next turn, so dispatch is never stalled.
+    this.armDueTimer(changes.length === PROMOTE_BATCH ? now : undefined);
     this.scheduleDispatch();
   }
 
