@@ -70,9 +70,12 @@ const specSchema = z.object({
 });
 
 /** Turns zod's first issue into our INVALID_ARGUMENT with the field path. */
+const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 export function zodError(prefix: string, error: z.ZodError): NucleusError {
   const issue = error.issues[0];
-  const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+  // Fields are named as on the wire (proto and REST): snake_case.
+  const path = [prefix, ...issue.path.map((p) => snakeCase(String(p)))].filter(Boolean).join('.');
   const message = issue.code === 'invalid_type' ? `is required and must be a ${issue.expected}` : issue.message;
   return invalidArgument(path, message);
 }
@@ -94,8 +97,11 @@ export function validateJobSpec(input: JobSpecInput, now: number, limits: SpecLi
   }
   const baseMs = spec.backoffBaseMs || JOB_LIMITS.defaultBackoffBaseMs;
   const capMs = spec.backoffCapMs || JOB_LIMITS.defaultBackoffCapMs;
-  if (capMs < baseMs) throw invalidArgument(`${field}.backoffCapMs`, `must not be below backoffBaseMs (${baseMs} ms)`);
+  if (capMs < baseMs) throw invalidArgument(`${field}.backoff_cap_ms`, `must not be below backoff_base_ms (${baseMs} ms)`);
   const runAt = spec.runAtMs ? spec.runAtMs : now + (spec.delayMs ?? 0);
+  if (runAt - now > JOB_LIMITS.maxDelayMs) {
+    throw invalidArgument(`${field}.run_at_ms`, `must be at most ${JOB_LIMITS.maxDelayMs / 86_400_000} days ahead`);
+  }
   return {
     queue: spec.queue || JOB_LIMITS.defaultQueue,
     type: spec.type,

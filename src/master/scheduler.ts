@@ -349,7 +349,7 @@ export class Scheduler {
     if (updates.length > 0) {
       try {
         this.store.updateProgress(
-          updates.map((u) => ({ id: u.id, attempt: u.attempt, progress: u.progress, message: u.message || null })),
+          updates.map((u) => ({ id: u.id, attempt: u.attempt, progress: Math.min(100, Math.max(0, u.progress)), message: u.message || null })),
           session.lastSeen,
         );
       } catch (error) {

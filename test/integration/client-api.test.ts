@@ -93,11 +93,11 @@ describe('validation over gRPC', () => {
     ['an empty type', { type: '' }, /^job\.type: must not be empty/],
     ['a priority of 11', { type: 'echo', priority: 11 }, /^job\.priority: .*0 to 10.*got 11/],
     ['a negative priority', { type: 'echo', priority: -3 }, /^job\.priority: .*got -3/],
-    ['a negative timeout', { type: 'echo', timeoutMs: -1 }, /^job\.timeoutMs: .*got -1/],
-    ['a negative delay', { type: 'echo', delayMs: -10 }, /^job\.delayMs: .*got -10/],
-    ['too many retries', { type: 'echo', maxRetries: 1000 }, /^job\.maxRetries: .*0 to 100/],
+    ['a negative timeout', { type: 'echo', timeoutMs: -1 }, /^job\.timeout_ms: .*got -1/],
+    ['a negative delay', { type: 'echo', delayMs: -10 }, /^job\.delay_ms: .*got -10/],
+    ['too many retries', { type: 'echo', maxRetries: 1000 }, /^job\.max_retries: .*0 to 100/],
     ['a queue name with a slash', { type: 'echo', queue: 'a/b' }, /^job\.queue: /],
-    ['an idempotency key of 300 characters', { type: 'echo', idempotencyKey: 'x'.repeat(300) }, /^job\.idempotencyKey: must be at most 256/],
+    ['an idempotency key of 300 characters', { type: 'echo', idempotencyKey: 'x'.repeat(300) }, /^job\.idempotency_key: must be at most 256/],
   ])('given %s, when submitted, then INVALID_ARGUMENT naming the field, and nothing is written', async (_what, job, message) => {
     cluster ??= await startCluster();
     await expect(cluster.client.call('submitJob', { job })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(message) });
