@@ -1,17 +1,14 @@
 /**
  * Entry point of the single executable `nucleus` (a Node.js Single Executable Application built
- * by scripts/build-binary.mjs). It wires what a bundled main script lacks (the SQLite addon file,
- * a module loader for user handler modules, the .proto files for gRPC reflection), then runs
- * oclif from the bundled command map. This module runs on load: it is the program, not a library.
+ * by scripts/build-binary.mjs). It runs oclif from the commands bundled in, and before the first
+ * command loads it wires what a bundled main script lacks: the SQLite addon file, a module loader
+ * for user handler modules, and the .proto files for gRPC reflection. This module runs on load:
+ * it is the program, not a library.
  */
 import { dirname } from 'node:path';
 import * as sea from 'node:sea';
 import { execute } from '@oclif/core';
-import { loadFileDescriptorSetFromBuffer } from '@grpc/proto-loader';
-import { COMMANDS } from '../commands/index.js';
-import { setNativeBinding } from '../store/sqlite-store.js';
-import { setModuleImporter } from '../handlers/loader.js';
-import { setEmbeddedContract } from '../rpc/reflection.js';
+import { COMMAND_LOADERS, COMMAND_MANIFEST } from 'nucleus:bundled-commands';
 import { sqliteAddonLoader } from './native-addon.js';
 import { mainContextImporter } from './module-importer.js';
 import { bundledLoadOptions, type BundledPackage } from './oclif-root.js';
@@ -21,13 +18,25 @@ declare const NUCLEUS_PACKAGE: BundledPackage;
 /** The wire contract as a FileDescriptorSet (base64), compiled by the bundler for gRPC reflection. */
 declare const NUCLEUS_CONTRACT: string;
 
-async function main(): Promise<void> {
+/** Imported here, not at the top, so that `--help` evaluates none of these modules. */
+async function wire(): Promise<void> {
+  const [store, loader, reflection, protoLoader] = await Promise.all([
+    import('../store/sqlite-store.js'),
+    import('../handlers/loader.js'),
+    import('../rpc/reflection.js'),
+    import('@grpc/proto-loader'),
+  ]);
   // Outside the executable (the bundle run by plain `node`, for debugging) better-sqlite3 finds
   // its addon in node_modules as usual.
-  if (sea.isSea()) setNativeBinding(sqliteAddonLoader((key) => sea.getAsset(key)));
-  setModuleImporter(mainContextImporter());
-  setEmbeddedContract(() => loadFileDescriptorSetFromBuffer(Buffer.from(NUCLEUS_CONTRACT, 'base64'), { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true }));
-  const loadOptions = await bundledLoadOptions(NUCLEUS_PACKAGE, COMMANDS, dirname(process.execPath));
+  if (sea.isSea()) store.setNativeBinding(sqliteAddonLoader((key) => sea.getAsset(key)));
+  loader.setModuleImporter(mainContextImporter());
+  const options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
+  reflection.setEmbeddedContract(() => protoLoader.loadFileDescriptorSetFromBuffer(Buffer.from(NUCLEUS_CONTRACT, 'base64'), options));
+}
+
+async function main(): Promise<void> {
+  const commands = { manifest: COMMAND_MANIFEST, loaders: COMMAND_LOADERS, beforeLoad: wire };
+  const loadOptions = await bundledLoadOptions(NUCLEUS_PACKAGE, commands, dirname(process.execPath));
   await execute({ loadOptions, args: process.argv.slice(2) });
 }
 
