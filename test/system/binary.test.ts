@@ -36,7 +36,7 @@ function newestSource(path = join(PROJECT_ROOT, 'src')): number {
 
 function binaryIsStale(): boolean {
   if (!existsSync(BINARY)) return true;
-  const inputs = ['src', 'package.json', 'package-lock.json', join('scripts', 'build-binary.mjs')].map((p) => newestSource(join(PROJECT_ROOT, p)));
+  const inputs = ['src', 'scripts', 'package.json', 'package-lock.json'].map((p) => newestSource(join(PROJECT_ROOT, p)));
   return statSync(BINARY).mtimeMs < Math.max(...inputs);
 }
 
