@@ -16,7 +16,7 @@ const require = createRequire(join(PROJECT, 'package.json'));
 export function replaceOnce(contents, search, replacement, file) {
   const at = contents.indexOf(search);
   if (at === -1 || contents.indexOf(search, at + 1) !== -1) {
-    throw new Error(`${file}: expected exactly one occurrence of ${JSON.stringify(search)}; the package changed, update scripts/build-binary.mjs`);
+    throw new Error(`${file}: expected exactly one occurrence of ${JSON.stringify(search)}; the package changed, update scripts/binary-plugins.mjs`);
   }
   return contents.slice(0, at) + replacement + contents.slice(at + search.length);
 }

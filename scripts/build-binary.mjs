@@ -8,13 +8,15 @@
  * fuse, as the official builds are).
  *
  * Steps:
- * 1. esbuild bundles src/sea/main.ts, and through it the COMMANDS map of src/commands/index.ts,
- *    into ONE CommonJS file (a SEA main script must be CommonJS). ink and yoga-layout use
- *    top-level await, which CommonJS cannot express; the `syncTopLevelAwait` plugin below makes
- *    those few awaits synchronous.
- * 2. `node --experimental-sea-config` writes the blob: the bundle with its V8 code cache, and
+ * 1. The COMMANDS map of src/commands/index.ts is bundled and run once to get oclif's manifest,
+ *    so that the executable shows `--help` without evaluating any command.
+ * 2. esbuild bundles src/sea/main.ts into ONE CommonJS file (a SEA main script must be CommonJS),
+ *    with one lazy loader per command. The plugins of scripts/binary-plugins.mjs make the rest
+ *    fit in one file: ink's and yoga-layout's top-level awaits made synchronous, .proto files
+ *    compiled in, oclif's disk look-ups dropped.
+ * 3. `node --experimental-sea-config` writes the blob: the bundle with its V8 code cache, and
  *    better-sqlite3's addon as the asset `better_sqlite3.node`.
- * 3. A copy of this Node executable (stripped of debug symbols when `strip` is available) gets the
+ * 4. A copy of this Node executable (stripped of debug symbols when `strip` is available) gets the
  *    blob injected with postject.
  *
  * Usage: node scripts/build-binary.mjs [--out dist/nucleus] [--no-strip]
