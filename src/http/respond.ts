@@ -43,6 +43,29 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: unkn
 }
 
 /**
+ * Deepest nesting accepted in a JSON body. JSON.parse copes with any depth, but the code that
+ * walks the value afterwards (JSON.stringify of a payload) overflows the stack near 10,000 levels.
+ */
+export const MAX_JSON_DEPTH = 128;
+
+/** Whether brackets outside strings nest deeper than `limit`; one pass, stops at the first excess. */
+function nestedDeeperThan(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/**
  * Reads and parses a JSON body. An empty body is `undefined`. Bodies over `limitBytes` are refused
  * with RESOURCE_EXHAUSTED before they are buffered whole.
  */
@@ -63,6 +86,7 @@ export async function readJsonBody(req: IncomingMessage, limitBytes: number, lim
   }
   if (total === 0) return undefined;
   const text = Buffer.concat(chunks, total).toString('utf8');
+  if (nestedDeeperThan(text, MAX_JSON_DEPTH)) throw invalidArgument('body', `JSON is nested more than ${MAX_JSON_DEPTH} levels deep (the limit)`);
   try {
     return JSON.parse(text);
   } catch (error) {

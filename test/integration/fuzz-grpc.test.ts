@@ -157,9 +157,10 @@ describe('fuzz: raw bytes', () => {
 async function workerSession(messages: Array<WorkerMessage | Buffer>): Promise<{ status: ServiceError | null; acks: number }> {
   const raw = messages.some((m) => Buffer.isBuffer(m));
   const client = raw ? new Client(cluster.address, credentials.createInsecure()) : workerClient(cluster.address);
-  const stream = raw
+  // One stream type for both: raw streams carry Buffers, typed ones WorkerMessages.
+  const stream = (raw
     ? client.makeBidiStreamRequest('/nucleus.v1.WorkerService/Connect', (b: Buffer) => b, (b: Buffer) => b, new Metadata())
-    : (client as ReturnType<typeof workerClient>).connect();
+    : (client as ReturnType<typeof workerClient>).connect()) as unknown as import('@grpc/grpc-js').ClientDuplexStream<unknown, unknown>;
   const probe = { jobId: '987654321', attempt: 1 };
   let acks = 0;
   const outcome = new Promise<ServiceError | null>((resolve) => {
@@ -208,7 +209,7 @@ describe('fuzz: the worker stream', () => {
     const other = (): WorkerMessage =>
       rng.pick<() => WorkerMessage>([
         () => ({ msg: { $case: 'heartbeat', value: { running: Array.from({ length: rng.int(0, 4) }, () => ({ ...lease(), progress: rng.pick([0, 50, 100, -1, 1e308, NaN]), progressMessage: hostileString(rng, 0.01) })) } } }),
-        () => ({ msg: { $case: 'results', value: { results: Array.from({ length: rng.int(0, 4) }, () => ({ ...lease(), outcome: rng.pick([0, 1, 2, 3, 4, 5, 6, 99, -1]), result: Buffer.from('x'), contentType: hostileString(rng, 0.01), error: hostileString(rng, 0.01), startedAtMs: rng.int(-1, 2 ** 40), finishedAtMs: rng.int(-1, 2 ** 40) })) } } }),
+        () => ({ msg: { $case: 'results', value: { results: Array.from({ length: rng.int(0, 4) }, () => ({ ...lease(), outcome: rng.pick([0, 1, 2, 3, 4, 5, 6, 99, -1]) as Outcome, result: Buffer.from('x'), contentType: hostileString(rng, 0.01), error: hostileString(rng, 0.01), startedAtMs: rng.int(-1, 2 ** 40), finishedAtMs: rng.int(-1, 2 ** 40) })) } } }),
         () => ({ msg: { $case: 'goodbye', value: { returned: Array.from({ length: rng.int(0, 4) }, lease) } } }),
         () => ({ msg: { $case: 'drain', value: { reason: hostileString(rng, 0.01) } } }),
         () => ({ msg: undefined }),
