@@ -33,7 +33,7 @@ export async function topSnapshot(client: MasterClient, options: SnapshotOptions
     address: client.options.address,
     connection: { state: 'connected' },
     streaming: false,
-    overview: meter.overview(stats),
+    overview: meter.overview(stats, Date.now()),
     queues: queuesFromProto(stats, null),
     workers: workersFromProto(stats),
     jobs: { status: options.status, rows: page.jobs.map(jobRowFromProto), more: page.nextPageToken !== '', loaded: true, error: null },

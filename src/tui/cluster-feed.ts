@@ -189,7 +189,7 @@ export class ClusterFeed implements ClusterOperations {
       const wasLost = this.data.connection.state === 'lost';
       this.update({
         connection: { state: 'connected' },
-        overview: this.meter.overview(stats),
+        overview: this.meter.overview(stats, this.options.now()),
         queues: queuesFromProto(stats, this.data.streaming ? this.rates : null),
         workers: workersFromProto(stats),
       });

@@ -134,11 +134,13 @@ export class ThroughputMeter {
     if (this.history.length > THROUGHPUT_HISTORY) this.history.shift();
   }
 
-  overview(stats: GetStatsResponse): Overview {
+  /** The overview of `stats`, received at `receivedAtMs` on the local clock. */
+  overview(stats: GetStatsResponse, receivedAtMs: number = stats.nowMs): Overview {
     return {
       version: stats.version,
       startedAtMs: stats.startedAtMs,
       nowMs: stats.nowMs,
+      clockOffsetMs: stats.nowMs - receivedAtMs,
       counts: countsFromProto(stats.counts),
       submittedTotal: stats.submittedTotal,
       finishedTotal: stats.finishedTotal,

@@ -26,8 +26,13 @@ export type ConnectionState =
 export interface Overview {
   version: string;
   startedAtMs: number;
-  /** The master's clock at the last poll; ages on screen are measured against it. */
+  /** The master's clock at the last poll. */
   nowMs: number;
+  /**
+   * The master's clock minus ours, measured at that poll. Ages on screen are measured against the
+   * master's clock (now + offset), so that a job that changed after the last poll is not "-0.2s".
+   */
+  clockOffsetMs: number;
   counts: Record<JobStatus, number>;
   submittedTotal: number;
   finishedTotal: number;

@@ -205,10 +205,10 @@ export function handleKey(state: UiState, key: KeyPress, view: ViewContext): Tra
   if (input === 'q') return { state, effect: { kind: 'quit' } };
   if (input === '?') return stay({ ...state, help: true });
   if (key.escape) {
-    if (state.detailJobId !== null) return stay({ ...state, detailJobId: null });
-    if (state.notice) return stay({ ...state, notice: null });
-    if (state.filter) return stay({ ...state, filter: '', selectedJobId: null });
-    return stay(state);
+    // Back one level: the open job, else the filter; a message goes with either.
+    if (state.detailJobId !== null) return stay({ ...state, detailJobId: null, notice: null });
+    if (state.filter) return stay({ ...state, filter: '', selectedJobId: null, notice: null });
+    return stay({ ...state, notice: null });
   }
   if (input === 'c') return askCancel(state, view);
   if (input === 'R') return askRetry(state, view);

@@ -25,7 +25,7 @@ export interface OverviewProps {
   width: number;
 }
 
-export function Overview({ data, nowMs, width }: OverviewProps) {
+export function Overview({ data, nowMs, masterNowMs, width }: OverviewProps & { masterNowMs: number }) {
   const sparkWidth = width >= 140 ? 30 : 16;
   const o = data.overview;
   const total = o ? Object.values(o.counts).reduce((a, b) => a + b, 0) : 0;
@@ -37,7 +37,7 @@ export function Overview({ data, nowMs, width }: OverviewProps) {
             nucleus top
           </Text>
           {`  master ${data.address}`}
-          {o ? `  v${o.version}  up ${formatDuration(Math.max(0, o.nowMs - o.startedAtMs))}  ` : '  '}
+          {o ? `  v${o.version}  up ${formatDuration(Math.max(0, masterNowMs - o.startedAtMs))}  ` : '  '}
           <Connection data={data} nowMs={nowMs} />
         </Text>
         <Text dimColor>? help  q quit</Text>

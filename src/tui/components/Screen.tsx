@@ -35,7 +35,7 @@ export interface ScreenProps {
 export function Screen({ data, ui, size, nowMs, layout: fixed }: ScreenProps) {
   const lost = data.connection.state === 'lost';
   const layout = fixed ?? computeLayout(size, { queues: data.queues.length, workers: data.workers.length, banner: lost });
-  const masterNow = data.overview?.nowMs ?? nowMs;
+  const masterNow = nowMs + (data.overview?.clockOffsetMs ?? 0);
   const rows = jobsOnScreen(data, ui);
   let body;
   if (ui.help) {
@@ -66,7 +66,7 @@ export function Screen({ data, ui, size, nowMs, layout: fixed }: ScreenProps) {
   }
   return (
     <Box flexDirection="column" width={size.columns}>
-      <Overview data={data} nowMs={nowMs} width={size.columns} />
+      <Overview data={data} nowMs={nowMs} masterNowMs={masterNow} width={size.columns} />
       <LostBanner data={data} nowMs={nowMs} />
       {body}
       <StatusBar ui={ui} />

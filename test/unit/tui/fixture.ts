@@ -57,6 +57,7 @@ export function clusterData(partial: Partial<ClusterData> = {}): ClusterData {
       version: '9.8.7',
       startedAtMs: NOW - 3_723_000,
       nowMs: NOW,
+      clockOffsetMs: 0,
       counts: counts({ queued: 12, running: 3, retrying: 1, completed: 4_321, failed: 2, dead_letter: 1, cancelled: 5 }),
       submittedTotal: 4_345,
       finishedTotal: 4_329,

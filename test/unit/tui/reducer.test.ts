@@ -221,10 +221,15 @@ describe('help and quit', () => {
     expect(handleKey(initialUiState({ editingFilter: true }), press('c', { ctrl: true }), VIEW).effect).toEqual({ kind: 'quit' });
   });
 
-  it('Given a notice, When Esc is pressed, Then it is cleared; withNotice sets one', () => {
+  it('Given a notice, When Esc is pressed, Then it is cleared with the level it closes; withNotice sets one', () => {
     const s = withNotice(initialUiState(), 'job 1 cancelled', 'info');
     expect(s.notice).toEqual({ text: 'job 1 cancelled', tone: 'info' });
     expect(handleKey(s, press('', { escape: true }), VIEW).state.notice).toBeNull();
+    // Open job and filter: the first Esc closes the job, the second clears the filter.
+    const deep = { ...s, detailJobId: '12', filter: 'queue:emails' };
+    const once = handleKey(deep, press('', { escape: true }), VIEW).state;
+    expect(once).toMatchObject({ detailJobId: null, filter: 'queue:emails', notice: null });
+    expect(handleKey(once, press('', { escape: true }), VIEW).state.filter).toBe('');
   });
 });
 
