@@ -32,7 +32,7 @@ export async function topSnapshot(client: MasterClient, options: SnapshotOptions
   return {
     address: client.options.address,
     connection: { state: 'connected' },
-    streaming: false,
+    streaming: null,
     overview: meter.overview(stats, Date.now()),
     queues: queuesFromProto(stats, null),
     workers: workersFromProto(stats),

@@ -128,8 +128,8 @@ export interface ClusterData {
   /** host:port of the master. */
   address: string;
   connection: ConnectionState;
-  /** Whether the WatchEvents stream is open (per-queue rates and prompt refreshes depend on it). */
-  streaming: boolean;
+  /** Whether the WatchEvents stream is open (per-queue rates and prompt refreshes depend on it); null when none is wanted (a snapshot). */
+  streaming: boolean | null;
   /** Null until the first stats arrive. */
   overview: Overview | null;
   queues: QueueRow[];

@@ -8,12 +8,10 @@ import { initialUiState } from './reducer.js';
 import type { ClusterData } from './model.js';
 
 export function renderSnapshot(data: ClusterData, columns: number, nowMs = Date.now()): string {
-  const ui = initialUiState({ tab: data.jobs.status, pane: 'jobs' });
+  const ui = initialUiState({ tab: data.jobs.status });
   const queueRows = Math.max(1, data.queues.length);
   const workerRows = Math.max(1, data.workers.length);
   const jobRows = Math.max(1, data.jobs.rows.length);
   const layout = { queueRows, workerRows, jobRows, bodyLines: queueRows + workerRows + jobRows + 8 };
-  const text = renderToString(<Screen data={data} ui={{ ...ui, pane: 'jobs' }} size={{ columns, rows: 1000 }} nowMs={nowMs} layout={layout} />, { columns });
-  // The key hints of the status bar mean nothing in a snapshot.
-  return text.split('\n').slice(0, -1).join('\n');
+  return renderToString(<Screen data={data} ui={ui} size={{ columns, rows: 1000 }} nowMs={nowMs} layout={layout} snapshot />, { columns });
 }

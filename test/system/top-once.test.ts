@@ -44,6 +44,9 @@ describe('system: nucleus top without a terminal', () => {
     expect(stdout).toMatch(new RegExp(`${sleeper} running +default +sleep`));
     // No key hints, no terminal control sequences in a snapshot.
     expect(stdout).not.toContain('tab/h/l pane');
+    expect(stdout).not.toContain('q quit');
+    expect(stdout).not.toContain('›');
+    expect(stdout).not.toContain('events reconnecting');
     expect(stdout).not.toContain('\u001b[?1049h');
   });
 

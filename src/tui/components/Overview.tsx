@@ -11,7 +11,7 @@ import { JOB_TABS, type ClusterData } from '../model.js';
 function Connection({ data, nowMs }: { data: ClusterData; nowMs: number }) {
   const c = data.connection;
   if (c.state === 'connected') {
-    return <Text color="green">● connected{data.streaming ? '' : ' (events reconnecting)'}</Text>;
+    return <Text color="green">● connected{data.streaming === false ? ' (events reconnecting)' : ''}</Text>;
   }
   if (c.state === 'connecting') return <Text color="yellow">○ connecting…</Text>;
   return <Text color="red">✖ lost {formatDuration(Math.max(0, nowMs - c.sinceMs))} ago, reconnecting</Text>;
@@ -25,7 +25,7 @@ export interface OverviewProps {
   width: number;
 }
 
-export function Overview({ data, nowMs, masterNowMs, width }: OverviewProps & { masterNowMs: number }) {
+export function Overview({ data, nowMs, masterNowMs, width, snapshot = false }: OverviewProps & { masterNowMs: number; snapshot?: boolean }) {
   const sparkWidth = width >= 140 ? 30 : 16;
   const o = data.overview;
   const total = o ? Object.values(o.counts).reduce((a, b) => a + b, 0) : 0;
@@ -40,7 +40,7 @@ export function Overview({ data, nowMs, masterNowMs, width }: OverviewProps & { 
           {o ? `  v${o.version}  up ${formatDuration(Math.max(0, masterNowMs - o.startedAtMs))}  ` : '  '}
           <Connection data={data} nowMs={nowMs} />
         </Text>
-        <Text dimColor>? help  q quit</Text>
+        {!snapshot && <Text dimColor>? help  q quit</Text>}
       </Box>
       <Text wrap="truncate">
         <Text bold>jobs </Text>

@@ -30,9 +30,12 @@ export interface ScreenProps {
   nowMs: number;
   /** Pane heights; by default shared out of `size.rows` (a one-off snapshot sizes them to fit everything). */
   layout?: Layout;
+  /** A printed snapshot: no focus, no cursor, no key hints. */
+  snapshot?: boolean;
 }
 
-export function Screen({ data, ui, size, nowMs, layout: fixed }: ScreenProps) {
+export function Screen({ data, ui, size, nowMs, layout: fixed, snapshot = false }: ScreenProps) {
+  const focus = (pane: UiState['pane']): boolean => !snapshot && ui.pane === pane;
   const lost = data.connection.state === 'lost';
   const layout = fixed ?? computeLayout(size, { queues: data.queues.length, workers: data.workers.length, banner: lost });
   const masterNow = nowMs + (data.overview?.clockOffsetMs ?? 0);
@@ -46,8 +49,8 @@ export function Screen({ data, ui, size, nowMs, layout: fixed }: ScreenProps) {
   } else {
     body = (
       <>
-        <QueuesPane queues={data.queues} nowMs={masterNow} height={layout.queueRows} width={size.columns} focused={ui.pane === 'queues'} cursor={ui.cursor.queues} />
-        <WorkersPane workers={data.workers} nowMs={masterNow} height={layout.workerRows} width={size.columns} focused={ui.pane === 'workers'} cursor={ui.cursor.workers} />
+        <QueuesPane queues={data.queues} nowMs={masterNow} height={layout.queueRows} width={size.columns} focused={focus('queues')} cursor={ui.cursor.queues} />
+        <WorkersPane workers={data.workers} nowMs={masterNow} height={layout.workerRows} width={size.columns} focused={focus('workers')} cursor={ui.cursor.workers} />
         <JobsPane
           page={data.jobs}
           rows={rows}
@@ -58,7 +61,7 @@ export function Screen({ data, ui, size, nowMs, layout: fixed }: ScreenProps) {
           nowMs={masterNow}
           height={layout.jobRows}
           width={size.columns}
-          focused={ui.pane === 'jobs'}
+          focused={focus('jobs')}
           cursor={jobCursor(ui, rows)}
         />
       </>
@@ -66,10 +69,10 @@ export function Screen({ data, ui, size, nowMs, layout: fixed }: ScreenProps) {
   }
   return (
     <Box flexDirection="column" width={size.columns}>
-      <Overview data={data} nowMs={nowMs} masterNowMs={masterNow} width={size.columns} />
+      <Overview data={data} nowMs={nowMs} masterNowMs={masterNow} width={size.columns} snapshot={snapshot} />
       <LostBanner data={data} nowMs={nowMs} />
       {body}
-      <StatusBar ui={ui} />
+      {!snapshot && <StatusBar ui={ui} />}
     </Box>
   );
 }

@@ -102,6 +102,11 @@ describe('panes', () => {
     expect(s.frame()).toContain('cannot list jobs: queue: must match [A-Za-z0-9_.:-]');
   });
 
+  it('Given the event stream is down while polls work, Then the title says the events are reconnecting', () => {
+    const s = mount(clusterData({ streaming: false }));
+    expect(s.line('nucleus top')).toContain('● connected (events reconnecting)');
+  });
+
   it('Given no workers and no queues, Then the panes say how to get some', () => {
     const s = mount(clusterData({ workers: [], queues: [] }));
     expect(s.frame()).toContain('no workers connected: start one with nucleus worker --master <address>');
@@ -252,7 +257,8 @@ describe('snapshot (--once)', () => {
   it('Given a snapshot, Then every queue, worker and listed job is printed, without the key hints', () => {
     const text = renderSnapshot(clusterData(), 120, NOW);
     for (const expected of ['master 10.1.2.3:50051', 'default', 'emails', 'w-alpha', 'w-beta', ' 101 queued', ' 112 queued']) expect(text).toContain(expected);
-    expect(text).not.toContain('q quit  ');
+    expect(text).not.toContain('q quit');
     expect(text).not.toContain('tab/h/l pane');
+    expect(text).not.toContain('›');
   });
 });
