@@ -70,7 +70,7 @@ const md = [
   '',
   `Peak master RSS over the run: ${fmt(peak, 1)} MiB.`,
   '',
-].filter(Boolean).join('\n');
+].filter((l) => typeof l === 'string').join('\n');
 writeResults('nucleus-million', out, md);
 console.log(md);
 void BIN;
