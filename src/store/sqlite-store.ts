@@ -203,6 +203,16 @@ export class SqliteJobStore implements JobStore {
       version = this.db.pragma('user_version', { simple: true }) as number;
       tables = (this.db.prepare(`SELECT count(*) AS n FROM sqlite_master`).get() as { n: number }).n;
     } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      // Only a file SQLite cannot read as a database is "not ours"; a store it cannot open (a
+      // read-only directory, a missing -shm it may not create) is a disk problem, and says so.
+      if (code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') {
+        throw new NucleusError(
+          ErrorCode.Unavailable,
+          `cannot open the job store ${path} read-write (${code || 'error'}: ${(error as Error).message}); check that the file and its directory are writable`,
+          { cause: error },
+        );
+      }
       throw new NucleusError(ErrorCode.FailedPrecondition, `${path} is not a Nucleus database (${(error as Error).message})`, {
         cause: error,
       });
@@ -504,6 +514,8 @@ export class SqliteJobStore implements JobStore {
     if (!this.db.open) return;
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // A full or failing disk: the WAL stays as it is and the next open replays it; closing must still succeed.
     } finally {
       this.db.close();
     }

@@ -62,6 +62,8 @@ interface Outgoing {
 }
 
 const key = (jobId: string, attempt: number) => `${jobId}#${attempt}`;
+/** Result bytes per Results message; well under the master's default message limit (1 MiB + 64 KiB). */
+const RESULTS_MESSAGE_BYTES = 256 * 1024;
 const JSON_TYPE = 'application/json';
 
 export class Worker {
@@ -211,7 +213,28 @@ export class Worker {
       o.sentAt = now;
       results.push(o.result);
     }
-    if (results.length > 0) this.stream.write({ msg: { $case: 'results', value: { results } } });
+    this.sendResults(results);
+  }
+
+  /**
+   * Writes results in messages of at most RESULTS_MESSAGE_BYTES of result data each (one result
+   * per message at least): the master ends a stream whose message is over its size limit, so
+   * several large results finishing together must not travel as one message.
+   */
+  private sendResults(results: Result[]): void {
+    let batch: Result[] = [];
+    let bytes = 0;
+    for (const result of results) {
+      const size = result.result.byteLength + result.error.length;
+      if (batch.length > 0 && bytes + size > RESULTS_MESSAGE_BYTES) {
+        this.stream?.write({ msg: { $case: 'results', value: { results: batch } } });
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(result);
+      bytes += size;
+    }
+    if (batch.length > 0) this.stream?.write({ msg: { $case: 'results', value: { results: batch } } });
   }
 
   // ---------------------------------------------------------------- execution
@@ -304,7 +327,7 @@ export class Worker {
       this.flushScheduled = false;
       const results = this.outbox;
       this.outbox = [];
-      if (this.connected && this.stream) this.stream.write({ msg: { $case: 'results', value: { results } } });
+      if (this.connected && this.stream) this.sendResults(results);
       this.notifyIdle();
     });
   }

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect as http2Connect } from 'node:http2';
-import { credentials, status as GrpcStatus, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, credentials, status as GrpcStatus, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { startCluster, waitFor, type TestCluster } from '../helpers/cluster.js';
 import { createHttpGateway } from '../../src/http/plugin.js';
 import { storeSnapshot } from '../chaos/store-snapshot.js';
@@ -105,7 +105,7 @@ describe('limits: calls in flight per connection', () => {
     const greedy = new JobServiceClient(address, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
     cleanups.push(() => greedy.close());
     const stats = (c: JobServiceClient) =>
-      new Promise<void>((resolve, reject) => c.getStats({}, { deadline: Date.now() + 1_000 }, (error) => (error ? reject(error) : resolve())));
+      new Promise<void>((resolve, reject) => c.getStats({}, new Metadata(), { deadline: Date.now() + 1_000 }, (error) => (error ? reject(error) : resolve())));
     const streams: Array<ClientReadableStream<JobEvents>> = [];
     const received = new Set<number>();
     for (let i = 0; i < 20; i++) {
