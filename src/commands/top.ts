@@ -24,6 +24,7 @@ export class Top extends ClientCommand {
       return;
     }
     const snapshot = await topSnapshot(client, { status: flags.status as (typeof JOB_TABS)[number], limit: flags.limit });
-    this.print(snapshotJson(snapshot), () => snapshotText(snapshot, process.stdout.columns || 160));
+    const text = this.jsonOutput ? '' : await snapshotText(snapshot, process.stdout.columns || 160);
+    this.print(snapshotJson(snapshot), () => text);
   }
 }

@@ -1,9 +1,9 @@
 /**
  * `nucleus top`: the live terminal UI, or, when there is no terminal (or with --once), one
- * snapshot of the cluster as text or JSON.
+ * snapshot of the cluster as text or JSON. React and Ink are imported only when a screen is drawn,
+ * so that they cost nothing to the other commands and `--json`.
  */
-import { runTop } from '../tui/run-top.js';
-import { renderSnapshot } from '../tui/snapshot.js';
+import { preferProductionReact } from '../tui/react-mode.js';
 import { ThroughputMeter, jobRowFromProto, queuesFromProto, workersFromProto } from '../tui/cluster-model.js';
 import { statusToProto } from '../rpc/convert.js';
 import type { JobStatus } from '../core/job.js';
@@ -79,11 +79,16 @@ export function snapshotJson(data: ClusterData) {
   };
 }
 
-export function snapshotText(data: ClusterData, columns: number): string {
+/** The snapshot drawn as the live screen would show it, sized to fit everything. */
+export async function snapshotText(data: ClusterData, columns: number): Promise<string> {
+  preferProductionReact();
+  const { renderSnapshot } = await import('../tui/snapshot.js');
   return renderSnapshot(data, columns);
 }
 
 /** Runs the live UI until the user quits. */
 export async function watchTop(client: MasterClient): Promise<void> {
+  preferProductionReact();
+  const { runTop } = await import('../tui/run-top.js');
   await runTop({ client, address: client.options.address });
 }

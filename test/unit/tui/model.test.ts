@@ -9,6 +9,7 @@ import { computeLayout, windowStart } from '../../../src/tui/layout.js';
 import { QueueRates, ThroughputMeter, jobDetailFromProto, readableBytes } from '../../../src/tui/cluster-model.js';
 import { GetStatsResponse, Job, JobEvent, JobStatus } from '../../../src/rpc/generated/nucleus/v1/jobs.js';
 import { job } from './fixture.js';
+import { preferProductionReact } from '../../../src/tui/react-mode.js';
 
 describe('format', () => {
   it('sparkline scales to the maximum, keeps the last values and pads on the left', () => {
@@ -156,5 +157,16 @@ describe('decoding for the detail view', () => {
     );
     expect(d).toMatchObject({ id: '7', status: 'completed', type: 'echo', contentType: 'application/json', payload: '[\n  1,\n  2\n]', result: '"ok"' });
     expect(d.attempts).toEqual([{ number: 1, workerId: 'w', startedAtMs: 0, finishedAtMs: 0, outcome: 'completed', error: '' }]);
+  });
+});
+
+describe('React build', () => {
+  it('Given no NODE_ENV, Then the production build is chosen; Given one, Then it is kept', () => {
+    const unset: NodeJS.ProcessEnv = {};
+    preferProductionReact(unset);
+    expect(unset.NODE_ENV).toBe('production');
+    const set: NodeJS.ProcessEnv = { NODE_ENV: 'development' };
+    preferProductionReact(set);
+    expect(set.NODE_ENV).toBe('development');
   });
 });
