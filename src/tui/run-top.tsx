@@ -33,10 +33,16 @@ function Top({ client, address, feed }: TopOptions) {
 /** Runs the live screen until the user quits. */
 export async function runTop(options: TopOptions): Promise<void> {
   process.stdout.write(ENTER_ALT_SCREEN);
+  const instance = render(<Top {...options} />, { exitOnCtrlC: false, maxFps: 10, patchConsole: true });
+  // Killed from outside (kill, a closed terminal): unmount like q does, so that the feed stops and
+  // the shell gets its screen back instead of being left on the alternate one.
+  const stop = () => instance.unmount();
+  const signals = ['SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.once(signal, stop);
   try {
-    const instance = render(<Top {...options} />, { exitOnCtrlC: false, maxFps: 10, patchConsole: true });
     await instance.waitUntilExit();
   } finally {
+    for (const signal of signals) process.off(signal, stop);
     process.stdout.write(LEAVE_ALT_SCREEN);
   }
 }
