@@ -9,7 +9,9 @@
  * Settings (environment): CHAOS_SEED (replays a schedule), CHAOS_DURATION (faults and production,
  * default 15s), CHAOS_RATE (jobs submitted per second, default 120), CHAOS_WORKERS (default 4),
  * CHAOS_CONCURRENCY (slots per worker, default 8), CHAOS_FAULT_EVERY (mean gap between faults,
- * default 1s), CHAOS_DRAIN (how long the backlog may take to finish afterwards, default 60s).
+ * default 1s), CHAOS_MASTER_SHARE (share of faults that kill the master, default 0.15), CHAOS_DRAIN
+ * (how long the backlog may take to finish afterwards, default 60s), CHAOS_KEEP (keep the run's
+ * directory: store and execution logs).
  *
  * Producers behave as careful producers do: each job carries an idempotency key and a submit is
  * retried until it is acknowledged, so that a crash between commit and acknowledgement neither
@@ -40,6 +42,7 @@ const WORKERS = Number(process.env.CHAOS_WORKERS ?? 4);
 const CONCURRENCY = Number(process.env.CHAOS_CONCURRENCY ?? 8);
 const FAULT_EVERY_MS = durationEnv('CHAOS_FAULT_EVERY', '1s');
 const DRAIN_MS = durationEnv('CHAOS_DRAIN', '60s');
+const MASTER_SHARE = Number(process.env.CHAOS_MASTER_SHARE ?? 0.15);
 const PRODUCERS = 6;
 const BATCH = 10;
 const NON_TERMINAL = [JobStatus.JOB_STATUS_QUEUED, JobStatus.JOB_STATUS_SCHEDULED, JobStatus.JOB_STATUS_RUNNING, JobStatus.JOB_STATUS_RETRYING];
@@ -49,6 +52,17 @@ afterAll(async () => {
   await killAll();
   if (!process.env.CHAOS_KEEP) dir.cleanup();
 });
+
+/**
+ * Most jobs take a few ms; some run long enough to be caught by a graceful restart (given back
+ * past the 1 s grace) or a master crash; a few outlive their 1 s timeout on the first attempt.
+ */
+function jobShape(rng: Prng): { payload: { sleepMs: number; firstSleepMs?: number }; timeoutMs: number } {
+  const roll = rng.next();
+  if (roll < 0.03) return { payload: { sleepMs: 5, firstSleepMs: 1_500 }, timeoutMs: 1_000 };
+  if (roll < 0.08) return { payload: { sleepMs: rng.int(500, 2_500) }, timeoutMs: 10_000 };
+  return { payload: { sleepMs: rng.int(2, 40) }, timeoutMs: 1_000 };
+}
 
 /** Submits with retries until acknowledged or `giveUpAt`; counts the retries. */
 async function untilAcknowledged<T>(call: () => Promise<T>, giveUpAt: number, retries: { n: number }): Promise<T | null> {
@@ -103,13 +117,18 @@ describe('chaos', () => {
         if (dueAt >= endAt) return;
         next += size;
         if (dueAt > Date.now()) await delay(dueAt - Date.now());
-        const specs = Array.from({ length: size }, (_, k) => ({
-          type: 'chaos',
-          idempotencyKey: `chaos-${SEED}-${first + k}`,
-          payload: Buffer.from(JSON.stringify({ sleepMs: rng.int(2, 40) })),
-          maxRetries: 25,
-          timeoutMs: 10_000,
-        }));
+        const specs = Array.from({ length: size }, (_, k) => {
+          const shape = jobShape(rng);
+          return {
+            type: 'chaos',
+            idempotencyKey: `chaos-${SEED}-${first + k}`,
+            payload: Buffer.from(JSON.stringify(shape.payload)),
+            maxRetries: 25,
+            timeoutMs: shape.timeoutMs,
+            backoffBaseMs: 100,
+            backoffCapMs: 1_000,
+          };
+        });
         const ids = await untilAcknowledged(
           async () => (size === 1 ? [(await client.call('submitJob', { job: specs[0] })).jobId] : (await client.call('submitJobs', { jobs: specs })).results.map((r) => r.jobId)),
           giveUpAt,
@@ -128,7 +147,7 @@ describe('chaos', () => {
       while (Date.now() < endAt) {
         await delay(faultRng.int(FAULT_EVERY_MS / 2, (FAULT_EVERY_MS * 3) / 2));
         if (Date.now() >= endAt) break;
-        const fault: Fault = order.shift() ?? (faultRng.chance(0.15) ? 'master-kill' : faultRng.pick(FAULTS.slice(1)));
+        const fault: Fault = order.shift() ?? (faultRng.chance(MASTER_SHARE) ? 'master-kill' : faultRng.pick(FAULTS.slice(1)));
         faultLog.push(`${((Date.now() - started) / 1000).toFixed(1)}s ${await cluster.inject(fault, faultRng)}`);
       }
     };
