@@ -123,12 +123,17 @@ async function startProcesses(options: DeploymentOptions, dbPath: string): Promi
   }
 }
 
+/** The spawned cluster is self-contained: the caller's NUCLEUS_* settings (token, TLS, store) must not leak into it. */
+function clusterEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('NUCLEUS_')));
+}
+
 /** The last lines a child wrote on stderr, for error messages; always read so it never blocks. */
 const stderrTail = new WeakMap<ChildProcess, string>();
 
 function spawnCli(entry: string, args: string[]): ChildProcess {
   // Inside the single executable, the executable is the CLI and takes the command line itself.
-  const child = spawn(process.execPath, isSea() ? args : [entry, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, isSea() ? args : [entry, ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: clusterEnv() });
   stderrTail.set(child, '');
   child.stderr!.on('data', (chunk: Buffer) => stderrTail.set(child, (stderrTail.get(child)! + chunk.toString()).slice(-4096)));
   return child;

@@ -35,9 +35,10 @@ export class Bench extends ClientCommand {
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Bench);
-    const client = resolveClientConfig({ master: flags.master, timeout: flags['rpc-timeout'] });
+    const client = resolveClientConfig({ ...flags, master: flags.master, timeout: flags['rpc-timeout'] });
     const report = await runBench({
       master: client.master,
+      security: { token: client.token, tls: client.tls },
       spawn: flags.spawn ? { kind: flags.deployment as 'inproc' | 'procs', workers: flags.workers, workerConcurrency: flags['worker-concurrency'], sync: flags.sync as 'normal' | 'full' } : null,
       jobs: flags.jobs,
       concurrency: flags.concurrency,

@@ -3,7 +3,7 @@
  * storage), watches the jobs finish, and reports throughput and latency percentiles.
  */
 import { cpus } from 'node:os';
-import { MasterClient } from '../rpc/client.js';
+import { MasterClient, type ClientSecurityOptions } from '../rpc/client.js';
 import { invalidArgument } from '../errors.js';
 import { VERSION } from '../version.js';
 import { CompletionTracker, type ObserveMode } from '../bench/completions.js';
@@ -20,6 +20,8 @@ export const MAX_BATCH = 10_000;
 export interface BenchOptions {
   /** Address of a running master; ignored when `spawn` is set. */
   master: string;
+  /** Token and TLS files for that master. */
+  security?: ClientSecurityOptions;
   /** Start a cluster for the run instead of using `master`. */
   spawn: { kind: DeploymentKind; workers: number; workerConcurrency: number; sync: SyncMode } | null;
   jobs: number;
@@ -100,7 +102,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     ? await startDeployment({ ...options.spawn, queue: options.queue })
     : null;
   const address = deployment?.address ?? options.master;
-  const client = new MasterClient({ address, timeoutMs: options.rpcTimeoutMs });
+  const client = new MasterClient({ address, timeoutMs: options.rpcTimeoutMs, ...(deployment ? {} : options.security) });
   const memory = new MemoryPeaks(deployment);
   const tracker = options.observe === 'none' ? null : new CompletionTracker(client, options.queue, options.observe);
   const startedAt = new Date().toISOString();
