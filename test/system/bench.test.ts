@@ -5,12 +5,17 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { cpus } from 'node:os';
-import { killAll, spawnCli } from '../helpers/process.js';
+import { join } from 'node:path';
+import { killAll, spawnCli, spawnMaster, spawnWorker, waitForWorkers } from '../helpers/process.js';
+import { tempDir } from '../helpers/cluster.js';
+import { MasterClient } from '../../src/rpc/client.js';
 import type { BenchReport } from '../../src/bench/report.js';
 import type { LatencySummary } from '../../src/bench/stats.js';
 
+const cleanups: Array<() => void> = [];
 afterEach(async () => {
   await killAll();
+  for (const cleanup of cleanups.splice(0)) cleanup();
 });
 
 async function bench(args: string[]): Promise<{ code: number | null; report: BenchReport; stderr: string }> {
@@ -88,6 +93,27 @@ describe('system: nucleus bench', () => {
     expect(report.submit.acked).toBe(500);
     expect(report.completion).toMatchObject({ completed: 500, missing: 0 });
     expectOrdered(report.completion!.latencyMs, 500);
+  });
+
+  it('given a running master with a worker and a queue of its own, when the bench targets it with --master, then only the bench jobs are counted and the counts of the master agree', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const master = await spawnMaster({ db: join(dir.path, 'nucleus.db') });
+    const client = new MasterClient({ address: master.address });
+    cleanups.push(() => client.close());
+    spawnWorker({ id: 'w1', master: master.address, args: ['--queues', 'bench,default', '--concurrency', '16'] });
+    await waitForWorkers(client, ['w1']);
+    // Other work on the same master, in another queue, must not be mistaken for the bench's.
+    await client.call('submitJobs', { jobs: Array.from({ length: 50 }, () => ({ type: 'noop', queue: 'default' })) });
+
+    const { code, report, stderr } = await bench(['--master', master.address, '--queue', 'bench', '--jobs', '300', '--concurrency', '8']);
+    expect(code, stderr).toBe(0);
+    expect(report.target).toEqual({ deployment: 'external', master: master.address });
+    expect(report.memory.masterRssMiB).toBeNull();
+    expect(report.completion).toMatchObject({ completed: 300, unobserved: 0, missing: 0 });
+    const stats = await client.call('getStats', {});
+    const benchQueue = stats.queues.find((q) => q.name === 'bench')!;
+    expect(benchQueue.counts.reduce((n, c) => n + Number(c.count), 0)).toBe(300);
   });
 
   it('given a mix without submits, when the bench starts, then it refuses with a usage error naming --mix', async () => {
