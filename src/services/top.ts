@@ -3,7 +3,7 @@
  * snapshot of the cluster as text or JSON. React and Ink are imported only when a screen is drawn,
  * so that they cost nothing to the other commands and `--json`.
  */
-import { preferProductionReact } from '../tui/react-mode.js';
+import { preferLiveTerminal, preferProductionReact } from '../tui/react-mode.js';
 import { ThroughputMeter, jobRowFromProto, queuesFromProto, workersFromProto } from '../tui/cluster-model.js';
 import { statusToProto } from '../rpc/convert.js';
 import type { JobStatus } from '../core/job.js';
@@ -89,6 +89,7 @@ export async function snapshotText(data: ClusterData, columns: number): Promise<
 /** Runs the live UI until the user quits. */
 export async function watchTop(client: MasterClient): Promise<void> {
   preferProductionReact();
+  preferLiveTerminal();
   const { runTop } = await import('../tui/run-top.js');
   await runTop({ client, address: client.options.address });
 }

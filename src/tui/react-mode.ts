@@ -10,3 +10,12 @@
 export function preferProductionReact(env: NodeJS.ProcessEnv = process.env): void {
   env.NODE_ENV ??= 'production';
 }
+
+/**
+ * Ink draws only the final frame when it believes it runs in CI (a `CI` or
+ * `CONTINUOUS_INTEGRATION` variable). The live view starts only with a terminal at both ends, so
+ * a person is watching: tell Ink so. Call before the first import of ink.
+ */
+export function preferLiveTerminal(env: NodeJS.ProcessEnv = process.env): void {
+  for (const name of ['CI', 'CONTINUOUS_INTEGRATION']) if (name in env) env[name] = 'false';
+}
