@@ -96,6 +96,7 @@ describe('disk: full', () => {
         return { pad: 'r'.repeat(first ? 300_000 : 500) };
       },
     });
+    await waitFor(() => worker.isConnected, 'the worker to connect');
     const filler = join(disk.path, 'filler');
     writeFileSync(filler, Buffer.alloc(Math.max(0, freeBytes(disk.path) - 400_000)));
 
@@ -127,8 +128,7 @@ describe('disk: full', () => {
     // held jobs finish: their results cannot be recorded, so the jobs stay running.
     const topUp = join(disk.path, 'top-up');
     fillCompletely(topUp);
-    const held = [...executions.keys()];
-    expect(held).toHaveLength(4);
+    const held = await waitFor(() => (executions.size === 4 ? [...executions.keys()] : null), 'four jobs to be running');
     release();
     await waitFor(() => worker.busy === 0 && worker.jobsDone >= 4, 'the held jobs to finish on the worker');
     for (const id of held) expect((await cluster.client.call('getJobStatus', { jobId: id })).job?.status, `job ${id}`).toBe(JobStatus.JOB_STATUS_RUNNING);
