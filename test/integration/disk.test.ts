@@ -25,11 +25,21 @@ import { MIGRATIONS } from '../../src/store/migrations.js';
 
 const cleanups: Array<() => unknown> = [];
 let cluster: TestCluster | null = null;
+// Every step runs even when an earlier one fails, so that a failed test never leaves a mount behind.
 afterEach(async () => {
-  await cluster?.close();
+  const errors: unknown[] = [];
+  const attempt = async (step: () => unknown) => {
+    try {
+      await step();
+    } catch (error) {
+      errors.push(error);
+    }
+  };
+  await attempt(() => cluster?.close());
   cluster = null;
-  await killAll();
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await attempt(killAll);
+  for (const cleanup of cleanups.splice(0).reverse()) await attempt(cleanup);
+  if (errors.length > 0) throw errors[0];
 });
 
 /** Runs a privileged command directly as root, else through `sudo -n`; fails with a clear reason. */
@@ -48,7 +58,11 @@ function tmpfs(size: string): { path: string; remount(mode: 'ro' | 'rw'): void }
   const dir = tempDir('nucleus-disk-');
   privileged(['mount', '-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir.path]);
   cleanups.push(() => {
-    privileged(['umount', dir.path]);
+    try {
+      privileged(['umount', dir.path]);
+    } catch {
+      privileged(['umount', '--lazy', dir.path]); // still busy: detach now, freed when the last file closes
+    }
     dir.cleanup();
   });
   return { path: dir.path, remount: (mode) => privileged(['mount', '-o', `remount,${mode}`, dir.path]) };
