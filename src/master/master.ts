@@ -115,6 +115,7 @@ export class Master {
       heartbeatTimeoutMs: options.settings.heartbeatTimeoutMs,
       timeoutGraceMs: options.settings.timeoutGraceMs,
       idempotencyWindowMs: options.settings.idempotencyWindowMs,
+      maxResultBytes: options.settings.maxPayloadBytes,
       random: options.random,
     });
   }

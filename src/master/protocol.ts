@@ -49,7 +49,7 @@ export interface ResultAck {
 }
 
 export type ToWorker =
-  | { kind: 'welcome'; reattached: Lease[]; refused: Lease[]; heartbeatIntervalMs: number; heartbeatTimeoutMs: number }
+  | { kind: 'welcome'; reattached: Lease[]; refused: Lease[]; heartbeatIntervalMs: number; heartbeatTimeoutMs: number; maxResultBytes: number }
   | { kind: 'assignments'; jobs: LeasedJob[] }
   | { kind: 'cancel'; leases: Lease[]; reason: string }
   | { kind: 'drain'; reason: string }

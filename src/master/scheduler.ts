@@ -34,6 +34,8 @@ export interface SchedulerOptions {
   /** Extra time past an attempt's timeout before the master ends it itself. */
   timeoutGraceMs: number;
   idempotencyWindowMs: number;
+  /** The largest result a worker may report (the payload limit); told to workers in Welcome. */
+  maxResultBytes?: number;
   /** Source of jitter for backoff; Math.random by default. */
   random?: () => number;
 }
@@ -93,6 +95,7 @@ interface PendingEnd {
 
 const MAX_CLAIMS_PER_ROUND = 2048;
 const PROMOTE_BATCH = 1000;
+const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
 const QUEUE_WAIT_WINDOW_MS = 60_000;
 
 export class Scheduler {
@@ -331,6 +334,7 @@ export class Scheduler {
       refused,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
       heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
+      maxResultBytes: this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
     });
     this.options.logger.info(
       { worker: hello.workerId, concurrency: hello.concurrency, queues: hello.queues, reattached: reattached.length },

@@ -27,6 +27,7 @@ function toWire(message: ToWorker): MasterMessage {
             masterVersion: '',
             heartbeatIntervalMs: message.heartbeatIntervalMs,
             heartbeatTimeoutMs: message.heartbeatTimeoutMs,
+            maxResultBytes: message.maxResultBytes,
             reattached: message.reattached.map(leaseToProto),
             refused: message.refused.map(leaseToProto),
           },

@@ -81,6 +81,8 @@ export class Worker {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private idleWaiters: Array<() => void> = [];
   jobsDone = 0;
+  /** The largest result the master takes (from its Welcome). */
+  private maxResultBytes = 1024 * 1024;
   /** Called as each attempt ends, before its result is sent; must be cheap and must not throw. */
   onAttemptEnd?: (end: AttemptEndInfo) => void;
 
@@ -154,6 +156,7 @@ export class Worker {
       case 'welcome': {
         this.connected = true;
         this.reconnectAttempt = 0;
+        if (msg.value.maxResultBytes > 0) this.maxResultBytes = msg.value.maxResultBytes;
         if (msg.value.heartbeatIntervalMs > 0 && msg.value.heartbeatIntervalMs !== this.heartbeatIntervalMs) {
           this.heartbeatIntervalMs = msg.value.heartbeatIntervalMs;
           if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
@@ -296,8 +299,14 @@ export class Worker {
       this.notifyIdle();
       return; // given back with Goodbye, not reported
     }
+    let encoded = outcome === 'completed' ? encodeResult(value) : { bytes: Buffer.alloc(0), contentType: '' };
+    if (encoded.bytes.length > this.maxResultBytes) {
+      // The master would refuse the message; the same handler would produce it again, so no retry.
+      outcome = 'fatal';
+      error = `result of ${encoded.bytes.length} bytes is over the master's limit of ${this.maxResultBytes} bytes (--max-payload)`;
+      encoded = { bytes: Buffer.alloc(0), contentType: '' };
+    }
     this.onAttemptEnd?.({ type: a.type, queue: a.queue, outcome, durationMs: Date.now() - startedAt });
-    const encoded = outcome === 'completed' ? encodeResult(value) : { bytes: Buffer.alloc(0), contentType: '' };
     this.report({
       jobId: a.jobId,
       attempt: a.attempt,

@@ -138,3 +138,15 @@ describe('user handler modules', () => {
     expect(refused.error).toContain('not today');
   });
 });
+
+describe('results over the limit', () => {
+  it('given a handler whose result is larger than --max-payload, then the attempt fails without retry and the stream carries on', async () => {
+    cluster = await startCluster({ master: { 'max-payload': '64KiB' } });
+    await cluster.addWorker({}, { big: () => 'x'.repeat(100_000), small: () => 'ok' });
+    const big = await run(cluster, 'big', null);
+    expect(big.status).toBe(JobStatus.JOB_STATUS_FAILED);
+    expect(big.error).toMatch(/result of 100002 bytes is over the master's limit of 65536 bytes/);
+    const small = await run(cluster, 'small', null);
+    expect(small.status).toBe(JobStatus.JOB_STATUS_COMPLETED);
+  });
+});

@@ -180,6 +180,8 @@ export interface Welcome {
   reattached: Lease[];
   /** held leases that are no longer this worker's: abort them */
   refused: Lease[];
+  /** the largest result the master takes; a larger one fails the attempt */
+  maxResultBytes: number;
 }
 
 export interface Assignment {
@@ -1212,7 +1214,14 @@ export const WorkerMessage: MessageFns<WorkerMessage> = {
 };
 
 function createBaseWelcome(): Welcome {
-  return { masterVersion: "", heartbeatIntervalMs: 0, heartbeatTimeoutMs: 0, reattached: [], refused: [] };
+  return {
+    masterVersion: "",
+    heartbeatIntervalMs: 0,
+    heartbeatTimeoutMs: 0,
+    reattached: [],
+    refused: [],
+    maxResultBytes: 0,
+  };
 }
 
 export const Welcome: MessageFns<Welcome> = {
@@ -1231,6 +1240,9 @@ export const Welcome: MessageFns<Welcome> = {
     }
     for (const v of message.refused) {
       Lease.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.maxResultBytes !== 0) {
+      writer.uint32(48).int64(message.maxResultBytes);
     }
     return writer;
   },
@@ -1288,6 +1300,14 @@ export const Welcome: MessageFns<Welcome> = {
             message.refused.push(Lease.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.maxResultBytes = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1323,6 +1343,11 @@ export const Welcome: MessageFns<Welcome> = {
       refused: globalThis.Array.isArray(object?.refused)
         ? object.refused.map((e: any) => Lease.fromJSON(e))
         : [],
+      maxResultBytes: isSet(object.maxResultBytes)
+        ? globalThis.Number(object.maxResultBytes)
+        : isSet(object.max_result_bytes)
+        ? globalThis.Number(object.max_result_bytes)
+        : 0,
     };
   },
 
@@ -1343,6 +1368,9 @@ export const Welcome: MessageFns<Welcome> = {
     if (message.refused?.length) {
       obj.refused = message.refused.map((e) => Lease.toJSON(e));
     }
+    if (message.maxResultBytes !== 0) {
+      obj.maxResultBytes = Math.round(message.maxResultBytes);
+    }
     return obj;
   },
 
@@ -1356,6 +1384,7 @@ export const Welcome: MessageFns<Welcome> = {
     message.heartbeatTimeoutMs = object.heartbeatTimeoutMs ?? 0;
     message.reattached = object.reattached?.map((e) => Lease.fromPartial(e)) || [];
     message.refused = object.refused?.map((e) => Lease.fromPartial(e)) || [];
+    message.maxResultBytes = object.maxResultBytes ?? 0;
     return message;
   },
 };
