@@ -13,8 +13,6 @@ import { join } from 'node:path';
 import { isSea } from 'node:sea';
 import { fileURLToPath } from 'node:url';
 import { resolveMasterConfig, resolveWorkerConfig } from '../config.js';
-import { startMaster } from '../services/master.js';
-import { startWorker } from '../services/worker.js';
 import { MasterClient } from '../rpc/client.js';
 import { NucleusError, ErrorCode } from '../errors.js';
 import { silentLogger } from '../log.js';
@@ -70,6 +68,9 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
 
 async function startInProcess(options: DeploymentOptions, dbPath: string): Promise<Deployment> {
   const config = resolveMasterConfig({ host: '127.0.0.1', port: 0, 'http-port': 0, db: dbPath, sync: options.sync }, {});
+  // Loaded here, not at the top: the CLI loads every command's module to list it.
+  const { startMaster } = await import('../services/master.js');
+  const { startWorker } = await import('../services/worker.js');
   const running = await startMaster(config, silentLogger);
   const address = `127.0.0.1:${running.grpcPort}`;
   const workers: Worker[] = [];

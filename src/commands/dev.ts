@@ -1,7 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { startDev, runDemo } from '../services/dev.js';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
-import { httpGateway } from '../http/plugin.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 
 export class Dev extends Command {
@@ -21,6 +19,9 @@ export class Dev extends Command {
   async run(): Promise<void> {
     const { flags } = await this.parse(Dev);
     const logger = roleLogger(flags['log-level'] as LogLevel, 'dev');
+    // Loaded on run: every command's module is loaded to list it.
+    const { startDev, runDemo } = await import('../services/dev.js');
+    const { httpGateway } = await import('../http/plugin.js');
     let cluster;
     try {
       cluster = await startDev(

@@ -1,8 +1,6 @@
 import { Command, Flags } from '@oclif/core';
 import { resolveMasterConfig } from '../config.js';
-import { startMaster } from '../services/master.js';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
-import { httpGateway } from '../http/plugin.js';
 
 export class Master extends Command {
   static override summary = 'Run the master: the durable job store and scheduler, serving gRPC (and HTTP for metrics, health and REST).';
@@ -40,6 +38,9 @@ export class Master extends Command {
     const logger = roleLogger(config.logLevel, 'master');
     let running;
     try {
+      // Loaded on run: every command's module is loaded to list it, and most never need these.
+      const { startMaster } = await import('../services/master.js');
+      const { httpGateway } = await import('../http/plugin.js');
       running = await startMaster(config, logger, { http: httpGateway });
     } catch (error) {
       return failStartup(this, error);

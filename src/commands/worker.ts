@@ -2,7 +2,7 @@ import { Command, Flags } from '@oclif/core';
 import { hostname } from 'node:os';
 import { resolveWorkerConfig } from '../config.js';
 import { startWorker } from '../services/worker.js';
-import { serveWorkerMetrics, type RunningWorkerMetrics } from '../worker/worker-metrics.js';
+import type { RunningWorkerMetrics } from '../worker/worker-metrics.js';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
 import { securityFlags } from './base.js';
 
@@ -35,7 +35,8 @@ export class Worker extends Command {
     let metrics: RunningWorkerMetrics | null = null;
     try {
       worker = await startWorker(config, logger);
-      if (config.metricsPort) metrics = await serveWorkerMetrics(worker, { host: '0.0.0.0', port: config.metricsPort, id: config.id, concurrency: config.concurrency, logger });
+      // prom-client is loaded only by workers that serve metrics.
+      if (config.metricsPort) metrics = await (await import('../worker/worker-metrics.js')).serveWorkerMetrics(worker, { host: '0.0.0.0', port: config.metricsPort, id: config.id, concurrency: config.concurrency, logger });
     } catch (error) {
       await worker?.stop(0);
       return failStartup(this, error);
