@@ -31,7 +31,11 @@ export function roleLogger(level: LogLevel, name: string): Logger {
   return createLogger({ level, name });
 }
 
-/** Long-running commands report start-up errors as one line too. */
-export function failStartup(command: Command, error: unknown): void {
+/**
+ * Long-running commands report start-up errors as one line too, and then end the process: a
+ * half-started role (a listener, a timer of a library) must not keep a failed command alive.
+ */
+export function failStartup(command: Command, error: unknown): never {
   reportError(command, error, false);
+  process.exit(process.exitCode ?? 1);
 }
