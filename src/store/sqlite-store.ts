@@ -97,6 +97,7 @@ interface JobRow {
   created_at: number;
   updated_at: number;
   finished_at: number | null;
+  started_at: number | null;
 }
 
 interface LeaseRow {
@@ -250,12 +251,12 @@ export class SqliteJobStore implements JobStore {
       claim: db.prepare(`UPDATE jobs SET status = 'running', attempt = attempt + 1, worker_id = ?, front = 0,
           progress = 0, progress_message = NULL, started_at = ?, updated_at = ?
         WHERE id = ? AND status = 'queued' RETURNING ${LEASE_COLUMNS}`),
-      insertAttempt: db.prepare(`INSERT OR REPLACE INTO attempts (job_id, number, worker_id, started_at, outcome)
-        VALUES (?, ?, ?, ?, 'running')`),
+      // An attempt's row is written once, when it ends; a running attempt is read from the job's row.
+      insertAttempt: db.prepare(`INSERT OR REPLACE INTO attempts (job_id, number, worker_id, started_at, finished_at, outcome, error)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`),
       endJob: db.prepare(`UPDATE jobs SET status = ?, failures = ?, run_at = ?, front = ?, error = ?, result = ?,
           result_content_type = ?, updated_at = ?, finished_at = ?
-        WHERE id = ? AND status = 'running' AND attempt = ?`),
-      endAttempt: db.prepare(`UPDATE attempts SET finished_at = ?, outcome = ?, error = ? WHERE job_id = ? AND number = ?`),
+        WHERE id = ? AND status = 'running' AND attempt = ? RETURNING worker_id, started_at`),
       dueList: db.prepare(`SELECT id, queue, type, priority, status FROM jobs
         WHERE status IN ('scheduled', 'retrying') AND run_at <= ? ORDER BY run_at LIMIT ?`),
       promote: db.prepare(`UPDATE jobs SET status = 'queued', updated_at = ? WHERE id = ?`),
@@ -268,12 +269,12 @@ export class SqliteJobStore implements JobStore {
       get: db.prepare(`SELECT * FROM jobs WHERE id = ?`),
       attempts: db.prepare(`SELECT number, worker_id, started_at, finished_at, outcome, error FROM attempts
         WHERE job_id = ? ORDER BY number`),
-      idsWithStatus: db.prepare(`SELECT id FROM jobs WHERE status = ? AND id > ? ORDER BY id LIMIT ?`),
-      idsWithStatusQueue: db.prepare(`SELECT id FROM jobs WHERE status = ? AND id > ? AND queue = ? ORDER BY id LIMIT ?`),
+      idsWithStatus: db.prepare(`SELECT id FROM jobs WHERE status = ? AND status <> 'completed' AND id > ? ORDER BY id LIMIT ?`),
+      idsWithStatusQueue: db.prepare(`SELECT id FROM jobs WHERE status = ? AND status <> 'completed' AND id > ? AND queue = ? ORDER BY id LIMIT ?`),
       counts: db.prepare(`SELECT queue, status, count(*) AS count FROM jobs GROUP BY queue, status`),
-      queued: db.prepare(`SELECT id, queue, type, priority, front FROM jobs WHERE status = 'queued'
+      queued: db.prepare(`SELECT id, queue, type, priority, front FROM jobs WHERE status = 'queued' AND status <> 'completed'
         ORDER BY priority, front DESC, id`),
-      running: db.prepare(`SELECT ${LEASE_COLUMNS} FROM jobs WHERE status = 'running'`),
+      running: db.prepare(`SELECT ${LEASE_COLUMNS} FROM jobs WHERE status = 'running' AND status <> 'completed'`),
       progress: db.prepare(`UPDATE jobs SET progress = ?, progress_message = ?, updated_at = ?
         WHERE id = ? AND status = 'running' AND attempt = ?`),
       setPaused: db.prepare(`INSERT INTO queues (name, paused) VALUES (?, ?)
@@ -330,24 +331,22 @@ export class SqliteJobStore implements JobStore {
   }
 
   claim(claims: Claim[], now: number): LeasedJob[] {
-    const { claim, insertAttempt } = this.stmt;
+    const { claim } = this.stmt;
     return this.tx(() => {
       const leased: LeasedJob[] = [];
       for (const { id, workerId } of claims) {
         const row = claim.get(workerId, now, now, id) as LeaseRow | undefined;
-        if (!row) continue;
-        insertAttempt.run(id, row.attempt, workerId, now);
-        leased.push(toLease(row));
+        if (row) leased.push(toLease(row));
       }
       return leased;
     });
   }
 
   endAttempts(ends: AttemptEnd[]): boolean[] {
-    const { endJob, endAttempt } = this.stmt;
+    const { endJob, insertAttempt } = this.stmt;
     return this.tx(() =>
       ends.map((end) => {
-        const info = endJob.run(
+        const held = endJob.get(
           end.status,
           end.failures,
           end.runAt,
@@ -359,9 +358,9 @@ export class SqliteJobStore implements JobStore {
           isTerminal(end.status) ? end.at : null,
           end.id,
           end.attempt,
-        );
-        if (info.changes === 0) return false;
-        endAttempt.run(end.at, end.outcome, end.error, end.id, end.attempt);
+        ) as { worker_id: string; started_at: number } | undefined;
+        if (!held) return false;
+        insertAttempt.run(end.id, end.attempt, held.worker_id, held.started_at, end.at, end.outcome, end.error);
         return true;
       }),
     );
@@ -420,6 +419,9 @@ export class SqliteJobStore implements JobStore {
         outcome: a.outcome,
         error: a.error,
       }));
+      if (row.status === 'running' && row.worker_id !== null) {
+        job.attempts.push({ number: row.attempt, workerId: row.worker_id, startedAt: row.started_at ?? row.updated_at, finishedAt: null, outcome: 'running', error: null });
+      }
     }
     return job;
   }
@@ -430,6 +432,8 @@ export class SqliteJobStore implements JobStore {
     if (filter.statuses && filter.statuses.length > 0) {
       where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
       params.push(...filter.statuses);
+      // Lets SQLite use the partial status index (it leaves completed jobs out).
+      if (!filter.statuses.includes('completed')) where.push(`status <> 'completed'`);
     }
     if (filter.queue) {
       where.push('queue = ?');
