@@ -46,7 +46,7 @@ const verdict = (row, n, p) => {
   if (row.abs !== undefined) return n <= row.abs ? `yes (<= ${row.abs})` : `no (needs <= ${row.abs})`;
   return '';
 };
-const label = (r) => `Nucleus ${r.settings.deployment}${r.settings.sync !== 'normal' ? `, sync ${r.settings.sync}` : ''}`;
+const label = (r) => `Nucleus ${r.settings.deployment}${r.settings.sync !== 'normal' ? `, sync ${r.settings.sync}` : ''}${r.settings.warmup ? `, warm master` : ''}`;
 const head = ['measure', `${peer.peer} ${peer.version}`, ...nucleus.flatMap((r) => [label(r), 'ratio', 'bar met']), ''];
 const lines = [
   `# Nucleus vs ${peer.peer}, same machine, same sitting`,

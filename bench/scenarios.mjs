@@ -13,16 +13,20 @@
 //
 //   node bench/scenarios.mjs [--deployment procs|inproc] [--runs 3] [--scenarios A,B]
 //        [--modes single,bulk] [--n 20000] [--chunk 1000] [--concurrency 64] [--rate 500]
-//        [--duration 20] [--sync normal|full] [--coalesce on|off] [--metrics on|off] [--tag name]
+//        [--duration 20] [--sync normal|full] [--coalesce on|off] [--metrics on|off] [--warmup N] [--tag name]
 //        [--foreign-max 8] [--attempts 4] [--quiet-wait 30] [--quiet-pct 8]
 // Run as root with `nice -n -15` like the peer harness (run-all.sh does).
+// --warmup N: before each step, N jobs go through the fresh master (submitted by this script,
+// drained by a temporary worker process that is then stopped), so that the measured step meets a
+// master whose code is already compiled, as a long-running master (or Redis) is. The producer and
+// the measured worker are fresh processes either way.
 import path from 'node:path';
 import { ROOT, argv, forkScript, guarded, machine, minMedianMax, nowMs, sleep, Sampler, writeResults, mmm, f1, fmt } from './lib/common.mjs';
 import { pause, startDev, startMaster, startWorker, tempStore, waitForWorkers } from './lib/cluster.mjs';
 
 const o = argv({
   deployment: 'procs', runs: 3, scenarios: 'A,B', modes: 'single,bulk', n: 20_000, chunk: 1000, concurrency: 64, rate: 500, duration: 20,
-  sync: 'normal', coalesce: 'on', metrics: 'on', tag: '', 'foreign-max': 8, attempts: 4, 'quiet-wait': 30, 'quiet-pct': 8, 'drain-timeout': 180,
+  sync: 'normal', coalesce: 'on', metrics: 'on', warmup: 0, tag: '', 'foreign-max': 8, attempts: 4, 'quiet-wait': 30, 'quiet-pct': 8, 'drain-timeout': 180,
 });
 const PRODUCER = path.join(ROOT, 'bench', 'lib', 'producer.mjs');
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}] nucleus/${o.deployment}:`, ...a);
@@ -34,8 +38,26 @@ async function cluster(paused) {
   const store = tempStore();
   const metrics = o.metrics === 'on';
   const c = o.deployment === 'inproc' ? await startDev({ db: store.db, concurrency: o.concurrency, metrics }) : await startMaster({ db: store.db, sync: o.sync, metrics });
+  if (o.warmup > 0) await warmUp(c);
   if (paused) await pause(c.client, true);
   return { ...c, store };
+}
+
+async function warmUp(c) {
+  const helper = o.deployment === 'procs' ? startWorker(c.address, { concurrency: o.concurrency, id: 'warmup' }) : null;
+  const before = (await c.client.call('getStats', {})).finishedTotal;
+  const job = (i) => ({ type: 'noop', payload: Buffer.from(JSON.stringify({ i, ts: 0 })), contentType: 'application/json' });
+  let next = 0;
+  const half = Math.floor(o.warmup / 2);
+  await Promise.all(Array.from({ length: o.concurrency }, async () => {
+    while (next < half) await c.client.submit(job(next++));
+  }));
+  for (let i = half; i < o.warmup; i += o.chunk) await c.client.call('submitJobs', { jobs: Array.from({ length: Math.min(o.chunk, o.warmup - i) }, (_, k) => job(i + k)) });
+  for (;;) {
+    if (Number((await c.client.call('getStats', {})).finishedTotal) - Number(before) >= o.warmup) break;
+    await sleep(50);
+  }
+  await helper?.stop();
 }
 
 async function stopCluster(c, worker) {
@@ -139,10 +161,10 @@ async function scenarioB() {
   }
 }
 
-const variant = [o.deployment, o.sync !== 'normal' && `sync-${o.sync}`, o.coalesce === 'off' && 'no-coalesce', o.metrics === 'off' && 'no-metrics', o.tag].filter(Boolean).join('-');
+const variant = [o.deployment, o.sync !== 'normal' && `sync-${o.sync}`, o.warmup > 0 && `warm${o.warmup}`, o.coalesce === 'off' && 'no-coalesce', o.metrics === 'off' && 'no-metrics', o.tag].filter(Boolean).join('-');
 const out = {
   peer: 'nucleus', version: JSON.parse((await import('node:fs')).readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version, variant,
-  settings: { deployment: o.deployment, sync: o.sync, coalesce: o.coalesce, metrics: o.metrics },
+  settings: { deployment: o.deployment, sync: o.sync, coalesce: o.coalesce, metrics: o.metrics, warmup: o.warmup },
   params: { runs: o.runs, N: o.n, chunk: o.chunk, concurrency: o.concurrency, rate: o.rate, duration: o.duration },
   machine: machine(), startedAt: new Date().toISOString(), A: [], B: [], errors: [],
 };
