@@ -52,6 +52,7 @@ const lines = [
   `# Nucleus vs ${peer.peer}, same machine, same sitting`,
   '',
   `${peer.peer}: started ${peer.startedAt}, ${peer.params.runs} runs. ` + nucleus.map((r) => `${label(r)}: started ${r.startedAt}, ${r.params.runs} runs`).join('; ') + '.',
+  `Code: ${nucleus.map((r) => r.machine.code ? `${label(r)} at ${r.machine.code.commit}${r.machine.code.srcChanged ? ' (with uncommitted changes in src)' : ''}, dist built ${r.machine.code.distBuiltAt}` : '').filter(Boolean).join('; ') || 'not recorded'}.`,
   `Machine: ${nucleus[0].machine.cpus} cores (${nucleus[0].machine.cpuModel}), Node ${nucleus[0].machine.node}. Figures are median (min–max) of runs; ratios compare medians, as multiples of ${peer.peer} (for latencies and memory: ${peer.peer} / Nucleus, so above 1 is better).`,
   '',
   `| ${head.slice(0, -1).join(' | ')} |`,

@@ -227,7 +227,7 @@ const maxForeign = Math.max(0, ...[...out.A, ...out.B].map((r) => r.cpu.foreignB
 const md = [
   `# Nucleus scenarios, deployment ${variant} (${out.startedAt})`,
   '',
-  `Machine: ${out.machine.cpus} cores (${out.machine.cpuModel}), Node ${out.machine.node}, nice ${out.machine.nice}. Runs: ${o.runs}; median (min–max). Other processes used at most ${fmt(maxForeign)}% CPU in a kept step${flagged ? `; ${flagged} step(s) flagged as contaminated` : ''}.`,
+  `Machine: ${out.machine.cpus} cores (${out.machine.cpuModel}), Node ${out.machine.node}, nice ${out.machine.nice}. Code: ${out.machine.code.commit}${out.machine.code.srcChanged ? ' with uncommitted changes in src' : ''}, dist built ${out.machine.code.distBuiltAt}. Runs: ${o.runs}; median (min–max). Other processes used at most ${fmt(maxForeign)}% CPU in a kept step${flagged ? `; ${flagged} step(s) flagged as contaminated` : ''}.`,
   '',
   '| measure | value |',
   '|---|---|',

@@ -1,7 +1,7 @@
 // Shared by the bench scripts: paths, clocks, machine facts, /proc sampling (memory peaks and
 // the CPU used by processes outside the benchmark), a quiet-machine gate, child processes of the
 // built CLI, and dated result files. The scripts need a built CLI (`npm run build`).
-import { fork, spawn } from 'node:child_process';
+import { execFileSync, fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,6 +42,24 @@ export function machine() {
     platform: `${os.type()} ${os.release()}`,
     nice: os.getPriority(),
     loadavgAtStart: os.loadavg(),
+    code: code(),
+  };
+}
+
+/** Which code was measured: the commit, whether the tree had changes, and when dist/ was built. */
+export function code() {
+  const git = (...args) => {
+    try {
+      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return null;
+    }
+  };
+  const changed = git('status', '--porcelain', '--untracked-files=no', '--', 'src');
+  return {
+    commit: git('rev-parse', '--short', 'HEAD'),
+    srcChanged: changed === null ? null : changed.length > 0,
+    distBuiltAt: fs.statSync(path.join(ROOT, 'dist', 'commands', 'index.js')).mtime.toISOString(),
   };
 }
 
