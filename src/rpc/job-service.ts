@@ -39,7 +39,6 @@ const queueToProto = (q: QueueSummary): QueueStats => ({
   oldestQueuedAtMs: q.oldestQueuedAt ?? 0,
 });
 
-const WATCH_FLUSH_MS = 100;
 const WATCH_MAX_BUFFER = 10_000;
 
 export function jobService(master: Master): JobServiceServer {
@@ -129,25 +128,38 @@ export function jobService(master: Master): JobServiceServer {
     }),
     watchEvents(call: ServerWritableStream<WatchEventsRequest, JobEvents>): void {
       const queues = new Set(call.request.queues);
+      // Events of one turn of the event loop go out together, at once. A client that reads too
+      // slowly (the stream's buffer is full) gets no more writes until it drains; meanwhile up to
+      // WATCH_MAX_BUFFER events wait, and the rest are counted and reported as `dropped`.
       let buffer: JobEvent[] = [];
-      let dropped = false;
-      const unsubscribe = master.watch((change) => {
-        if (queues.size > 0 && !queues.has(change.queue)) return;
-        if (buffer.length >= WATCH_MAX_BUFFER) {
-          dropped = true;
-          return;
-        }
-        buffer.push(eventToProto(change));
-      });
-      const timer = setInterval(() => {
-        if (buffer.length === 0) return;
+      let dropped = 0;
+      let scheduled = false;
+      let blocked = false;
+      let closed = false;
+      const flush = () => {
+        scheduled = false;
+        if (closed || blocked || (buffer.length === 0 && dropped === 0)) return;
         const events = buffer;
         buffer = [];
-        if (dropped) dropped = false;
-        call.write({ events });
-      }, WATCH_FLUSH_MS);
+        const message = { events, dropped };
+        dropped = 0;
+        if (!call.write(message)) blocked = true;
+      };
+      const unsubscribe = master.watch((change) => {
+        if (queues.size > 0 && !queues.has(change.queue)) return;
+        if (buffer.length >= WATCH_MAX_BUFFER) dropped++;
+        else buffer.push(eventToProto(change));
+        if (!scheduled && !blocked) {
+          scheduled = true;
+          setImmediate(flush);
+        }
+      });
+      call.on('drain', () => {
+        blocked = false;
+        flush();
+      });
       const close = () => {
-        clearInterval(timer);
+        closed = true;
         unsubscribe();
       };
       call.on('cancelled', close);

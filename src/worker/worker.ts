@@ -49,7 +49,10 @@ export interface WorkerOptions extends ClientSecurityOptions {
 interface RunningAttempt {
   jobId: string;
   attempt: number;
-  controller: AbortController;
+  /** Made when the handler first reads `ctx.signal`: most handlers never do, and one per job costs. */
+  controller: AbortController | null;
+  /** Ends the race between a handler's promise and an abort. */
+  rejectRace: ((reason: unknown) => void) | null;
   progress: number;
   message: string;
   /** Why it was aborted, when it was. */
@@ -245,7 +248,7 @@ export class Worker {
   private async run(a: Assignment): Promise<void> {
     const k = key(a.jobId, a.attempt);
     if (this.running.has(k)) return;
-    const attempt: RunningAttempt = { jobId: a.jobId, attempt: a.attempt, controller: new AbortController(), progress: 0, message: '', abortReason: null };
+    const attempt: RunningAttempt = { jobId: a.jobId, attempt: a.attempt, controller: null, rejectRace: null, progress: 0, message: '', abortReason: null };
     this.running.set(k, attempt);
     const startedAt = Date.now();
     const timer = a.timeoutMs > 0 ? setTimeout(() => this.abort(k, 'timeout'), a.timeoutMs) : null;
@@ -259,7 +262,11 @@ export class Worker {
       const baseLogger = this.options.logger;
       let logger: Logger | null = null;
       const returned = handler(payload, {
-        signal: attempt.controller.signal,
+        get signal() {
+          attempt.controller ??= new AbortController();
+          if (attempt.abortReason) attempt.controller.abort(new Error(String(attempt.abortReason)));
+          return attempt.controller.signal;
+        },
         jobId: a.jobId,
         attempt: a.attempt,
         queue: a.queue,
@@ -276,7 +283,7 @@ export class Worker {
       if (isThenable(returned)) {
         // A handler that ignores its signal still gives its slot back when aborted.
         const aborted = new Promise<never>((_, reject) => {
-          attempt.controller.signal.addEventListener('abort', () => reject(attempt.controller.signal.reason), { once: true });
+          attempt.rejectRace = reject;
         });
         aborted.catch(() => undefined);
         value = await Promise.race([returned, aborted]);
@@ -324,7 +331,9 @@ export class Worker {
     const attempt = this.running.get(k);
     if (!attempt || attempt.abortReason) return;
     attempt.abortReason = reason;
-    attempt.controller.abort(new Error(String(reason)));
+    const error = new Error(String(reason));
+    attempt.controller?.abort(error);
+    attempt.rejectRace?.(error);
   }
 
   private report(result: Result): void {

@@ -138,6 +138,9 @@ export async function runCli(args: string[], options: { timeoutMs?: number; env?
   try {
     const { code } = await proc.waitForExit(options.timeoutMs ?? 20_000);
     return { code, stdout: proc.stdout(), stderr: proc.stderr() };
+  } catch (error) {
+    // Say what the process had printed, so that a hang can be understood.
+    throw new Error(`${(error as Error).message}\n--- stdout ---\n${proc.stdout()}\n--- stderr ---\n${proc.stderr()}`);
   } finally {
     proc.kill('SIGKILL');
   }

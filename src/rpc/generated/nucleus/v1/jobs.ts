@@ -353,6 +353,11 @@ export interface JobEvent {
 
 export interface JobEvents {
   events: JobEvent[];
+  /**
+   * Events this client missed just before these, because it read too slowly; re-read the state
+   * (GetStats, ListJobs) when it is not zero.
+   */
+  dropped: number;
 }
 
 function createBaseJobSpec(): JobSpec {
@@ -3855,13 +3860,16 @@ export const JobEvent: MessageFns<JobEvent> = {
 };
 
 function createBaseJobEvents(): JobEvents {
-  return { events: [] };
+  return { events: [], dropped: 0 };
 }
 
 export const JobEvents: MessageFns<JobEvents> = {
   encode(message: JobEvents, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.events) {
       JobEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.dropped !== 0) {
+      writer.uint32(16).int64(message.dropped);
     }
     return writer;
   },
@@ -3887,6 +3895,14 @@ export const JobEvents: MessageFns<JobEvents> = {
             message.events.push(JobEvent.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.dropped = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3902,6 +3918,7 @@ export const JobEvents: MessageFns<JobEvents> = {
   fromJSON(object: any): JobEvents {
     return {
       events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => JobEvent.fromJSON(e)) : [],
+      dropped: isSet(object.dropped) ? globalThis.Number(object.dropped) : 0,
     };
   },
 
@@ -3909,6 +3926,9 @@ export const JobEvents: MessageFns<JobEvents> = {
     const obj: any = {};
     if (message.events?.length) {
       obj.events = message.events.map((e) => JobEvent.toJSON(e));
+    }
+    if (message.dropped !== 0) {
+      obj.dropped = Math.round(message.dropped);
     }
     return obj;
   },
@@ -3919,6 +3939,7 @@ export const JobEvents: MessageFns<JobEvents> = {
   fromPartial<I extends Exact<DeepPartial<JobEvents>, I>>(object: I): JobEvents {
     const message = createBaseJobEvents();
     message.events = object.events?.map((e) => JobEvent.fromPartial(e)) || [];
+    message.dropped = object.dropped ?? 0;
     return message;
   },
 };
