@@ -4,6 +4,7 @@
  * close the store last.
  */
 import { SqliteJobStore } from '../store/sqlite-store.js';
+import { startCheckpointer } from '../store/checkpointer.js';
 import { Master } from '../master/master.js';
 import { startGrpcServer, type RunningGrpcServer } from '../rpc/server.js';
 import { logJobChanges } from '../master/job-log.js';
@@ -25,6 +26,10 @@ export interface RunningMaster {
 export interface MasterPlugin {
   start(master: Master, config: MasterConfig, logger: Logger): Promise<{ port: number; stop(): Promise<void> }>;
 }
+
+const CHECKPOINT_EVERY_MS = 200;
+/** With the checkpointer running, SQLite checkpoints by itself only past this many WAL pages (40 MiB). */
+const SAFETY_NET_PAGES = 10_000;
 
 export async function startMaster(
   config: MasterConfig,
@@ -52,6 +57,9 @@ export async function startMaster(
     store.close();
     throw error;
   }
+  // Checkpoints off the hot path where a thread can open the store; SQLite's own are the safety net.
+  const checkpointer = config.dbPath === ':memory:' ? null : startCheckpointer(config.dbPath, CHECKPOINT_EVERY_MS);
+  if (checkpointer) store.setAutoCheckpoint(SAFETY_NET_PAGES);
   logger.info({ grpcPort: grpc.port, httpPort: http?.port ?? 0, db: config.dbPath, sync: config.sync }, 'master running');
   let stopping: Promise<void> | null = null;
   return {
@@ -65,6 +73,7 @@ export async function startMaster(
         await http?.stop();
         master.stop();
         await grpc!.close(1000);
+        await checkpointer?.stop();
         store.close();
         logger.info('master stopped; store closed');
       })();

@@ -514,6 +514,11 @@ export class SqliteJobStore implements JobStore {
     this.tx(() => this.db.prepare(`UPDATE queues SET paused = paused WHERE 0`).run());
   }
 
+  /** How many WAL pages make SQLite checkpoint by itself inside a commit (1000 by default). */
+  setAutoCheckpoint(pages: number): void {
+    this.db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.floor(pages))}`);
+  }
+
   close(): void {
     if (!this.db.open) return;
     try {
