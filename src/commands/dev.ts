@@ -43,7 +43,8 @@ export class Dev extends Command {
       }
       return;
     }
+    const stopped = runUntilSignal(cluster.stop, logger);
     process.stdout.write(`try: nucleus submit fibonacci 30 --wait   (Ctrl-C stops)\n`);
-    await runUntilSignal(cluster.stop, logger);
+    await stopped;
   }
 }

@@ -45,7 +45,10 @@ export class Master extends Command {
     } catch (error) {
       return failStartup(this, error);
     }
+    // Signals are handled before readiness is announced: a SIGTERM right after the line must
+    // still close the store cleanly.
+    const stopped = runUntilSignal(running.stop, logger);
     process.stderr.write(`nucleus master listening: gRPC ${config.host}:${running.grpcPort}${running.httpPort ? `, HTTP ${config.host}:${running.httpPort}` : ''}, store ${config.dbPath}\n`);
-    await runUntilSignal(running.stop, logger);
+    await stopped;
   }
 }

@@ -20,6 +20,8 @@ const timer = setInterval(() => {
 parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
 `;
 
+const STOP_TIMEOUT_MS = 10_000;
+
 export interface Checkpointer {
   /** Stops the thread after its current checkpoint; resolves when it is gone. */
   stop(): Promise<void>;
@@ -42,8 +44,11 @@ export function startCheckpointer(path: string, everyMs: number): Checkpointer |
       // Held while stopping: an unreferenced thread would let the process end mid-await.
       worker.ref();
       worker.postMessage('stop');
+      // Its connection must be closed before the master's own, so that the master's close is the
+      // last one and SQLite removes the -wal and -shm files (a store left clean). Terminating is
+      // the last resort for a thread that does not answer.
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise<void>((r) => (timer = setTimeout(r, 1000)))]);
+      await Promise.race([exited, new Promise<void>((r) => (timer = setTimeout(r, STOP_TIMEOUT_MS)))]);
       clearTimeout(timer);
       await worker.terminate();
     },
