@@ -48,6 +48,8 @@ interface ActiveLease {
   deadline: number;
   /** While orphaned (worker away): when the attempt counts as lost. */
   orphanDeadline: number;
+  /** Progress last written to the store, so that an unchanged heartbeat writes nothing. */
+  progress?: string;
 }
 
 /** One connected worker. */
@@ -348,7 +350,11 @@ export class Scheduler {
     session.lastSeen = this.now();
     const updates = running.filter((r) => {
       const lease = this.leases.get(r.id);
-      return lease && lease.job.attempt === r.attempt && lease.session === session && r.progress > 0;
+      if (!lease || lease.job.attempt !== r.attempt || lease.session !== session || !(r.progress > 0)) return false;
+      const progress = `${r.progress}\u0000${r.message}`;
+      if (lease.progress === progress) return false;
+      lease.progress = progress;
+      return true;
     });
     if (updates.length > 0) {
       try {

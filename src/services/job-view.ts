@@ -115,7 +115,7 @@ export function jobRow(job: Job): string {
     status.padEnd(11),
     job.queue.padEnd(10),
     job.type.padEnd(14),
-    `p${job.priority}`,
+    `p${job.priority}`.padEnd(3),
     `try ${job.attempt}`.padEnd(7),
     (job.workerId || '-').padEnd(10),
     new Date(job.createdAtMs).toISOString(),
