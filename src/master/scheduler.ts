@@ -111,6 +111,8 @@ export class Scheduler {
   private pendingEnds: PendingEnd[] = [];
   private flushScheduled = false;
   private dispatchScheduled = false;
+  /** Results wait for the current dispatch round to go out before they are committed. */
+  private flushAfterDispatch = false;
   private dueTimer: NodeJS.Timeout | null = null;
   private dueAt: number | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -235,6 +237,14 @@ export class Scheduler {
 
   private dispatch(): void {
     this.dispatchScheduled = false;
+    this.dispatchRound();
+    if (this.flushAfterDispatch) {
+      this.flushAfterDispatch = false;
+      this.scheduleFlush();
+    }
+  }
+
+  private dispatchRound(): void {
     if (this.stopped || this.runnable.size === 0) return;
     const ready = [...this.sessions.values()].filter((s) => s.free > 0);
     if (ready.length === 0) return;
@@ -432,11 +442,17 @@ export class Scheduler {
           result: r.outcome === 'completed' ? r.result : null,
           resultContentType: r.outcome === 'completed' ? r.contentType || null : null,
           at: now,
+          workerId: lease.job.workerId,
+          startedAt: lease.job.startedAt,
         },
       });
     }
     if (refusals.length > 0) session.link.send({ kind: 'acks', acks: refusals });
-    this.scheduleFlush();
+    // The freed slots are refilled first and the results are committed one turn later, after the
+    // new assignments have left: the worker runs its next jobs while the master commits these
+    // (the worker needs their acks only to forget them). Without this, master and worker take
+    // turns, each waiting for the other.
+    this.flushAfterDispatch = true;
     this.scheduleDispatch();
   }
 
@@ -499,6 +515,8 @@ export class Scheduler {
         result: null,
         resultContentType: null,
         at: now,
+        workerId: lease.job.workerId,
+        startedAt: lease.job.startedAt,
       };
     });
     let applied: boolean[];

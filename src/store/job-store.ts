@@ -63,6 +63,9 @@ export interface AttemptEnd {
   result: Uint8Array | null;
   resultContentType: string | null;
   at: number;
+  /** The lease's worker and start, for the attempt's history row. */
+  workerId: string;
+  startedAt: number;
 }
 
 export interface StatusChange {
@@ -101,9 +104,13 @@ export interface ProgressUpdate {
 
 export interface JobStore {
   insertJobs(jobs: NewJob[], now: number, idempotencyWindowMs: number): InsertedJob[];
-  /** Leases queued jobs to workers: attempt + 1, status running, an attempt row. Skips jobs no longer queued. */
+  /** Leases queued jobs to workers: attempt + 1, status running. Skips jobs no longer queued; the result is in no particular order. */
   claim(claims: Claim[], now: number): LeasedJob[];
-  /** Ends attempts; returns, per entry, whether the lease was current and the change applied. */
+  /**
+   * Ends attempts; returns, per entry, whether the lease was current and the change applied.
+   * An attempt's history row is written here, except for the attempt that completes its job: that
+   * one is the job row itself (worker, start, finish), which saves a write per job.
+   */
   endAttempts(ends: AttemptEnd[]): boolean[];
   /** Promotes scheduled and retrying jobs whose time has come; at most `limit`. */
   promoteDue(now: number, limit: number): StatusChange[];

@@ -54,6 +54,30 @@ export function setNativeBinding(loader: (() => string | object) | null): void {
 const LEASE_COLUMNS = `id, attempt, failures, queue, type, priority, payload, content_type, timeout_ms,
   max_retries, backoff_base_ms, backoff_cap_ms, created_at, run_at, worker_id, started_at`;
 
+/** The columns a claim returns, in this order (raw rows: no object per row from the driver). */
+const CLAIM_COLUMNS = `id, attempt, failures, queue, type, priority, payload, content_type, timeout_ms,
+  max_retries, backoff_base_ms, backoff_cap_ms, created_at, run_at`;
+type ClaimRow = [number, number, number, string, string, number, Buffer, string, number, number, number, number, number, number];
+
+const fromClaimRow = (r: ClaimRow, workerId: string, startedAt: number): LeasedJob => ({
+  id: r[0],
+  attempt: r[1],
+  failures: r[2],
+  queue: r[3],
+  type: r[4],
+  priority: r[5],
+  payload: r[6],
+  contentType: r[7],
+  timeoutMs: r[8],
+  maxRetries: r[9],
+  backoffBaseMs: r[10],
+  backoffCapMs: r[11],
+  createdAt: r[12],
+  runAt: r[13],
+  workerId,
+  startedAt,
+});
+
 const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
@@ -248,15 +272,19 @@ export class SqliteJobStore implements JobStore {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       byKey: db.prepare(`SELECT id, status, finished_at FROM jobs WHERE idempotency_key = ?`),
       releaseKey: db.prepare(`UPDATE jobs SET idempotency_key = NULL WHERE id = ?`),
-      claim: db.prepare(`UPDATE jobs SET status = 'running', attempt = attempt + 1, worker_id = ?, front = 0,
-          progress = 0, progress_message = NULL, started_at = ?, updated_at = ?
-        WHERE id = ? AND status = 'queued' RETURNING ${LEASE_COLUMNS}`),
+      // One statement claims every job a dispatch round gives one worker; ids travel as a JSON array.
+      claim: db
+        .prepare(`UPDATE jobs SET status = 'running', attempt = attempt + 1, worker_id = ?, front = 0,
+            progress = 0, progress_message = NULL, started_at = ?, updated_at = ?
+          FROM (SELECT value AS claimed FROM json_each(?)) WHERE jobs.id = claimed AND status = 'queued'
+          RETURNING ${CLAIM_COLUMNS}`)
+        .raw(true),
       // An attempt's row is written once, when it ends; a running attempt is read from the job's row.
       insertAttempt: db.prepare(`INSERT OR REPLACE INTO attempts (job_id, number, worker_id, started_at, finished_at, outcome, error)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
       endJob: db.prepare(`UPDATE jobs SET status = ?, failures = ?, run_at = ?, front = ?, error = ?, result = ?,
           result_content_type = ?, updated_at = ?, finished_at = ?
-        WHERE id = ? AND status = 'running' AND attempt = ? RETURNING worker_id, started_at`),
+        WHERE id = ? AND status = 'running' AND attempt = ?`),
       dueList: db.prepare(`SELECT id, queue, type, priority, status FROM jobs
         WHERE status IN ('scheduled', 'retrying') AND run_at <= ? ORDER BY run_at LIMIT ?`),
       promote: db.prepare(`UPDATE jobs SET status = 'queued', updated_at = ? WHERE id = ?`),
@@ -332,11 +360,16 @@ export class SqliteJobStore implements JobStore {
 
   claim(claims: Claim[], now: number): LeasedJob[] {
     const { claim } = this.stmt;
+    const byWorker = new Map<string, number[]>();
+    for (const { id, workerId } of claims) {
+      const ids = byWorker.get(workerId);
+      if (ids) ids.push(id);
+      else byWorker.set(workerId, [id]);
+    }
     return this.tx(() => {
       const leased: LeasedJob[] = [];
-      for (const { id, workerId } of claims) {
-        const row = claim.get(workerId, now, now, id) as LeaseRow | undefined;
-        if (row) leased.push(toLease(row));
+      for (const [workerId, ids] of byWorker) {
+        for (const row of claim.all(workerId, now, now, JSON.stringify(ids)) as ClaimRow[]) leased.push(fromClaimRow(row, workerId, now));
       }
       return leased;
     });
@@ -346,7 +379,7 @@ export class SqliteJobStore implements JobStore {
     const { endJob, insertAttempt } = this.stmt;
     return this.tx(() =>
       ends.map((end) => {
-        const held = endJob.get(
+        const { changes } = endJob.run(
           end.status,
           end.failures,
           end.runAt,
@@ -358,9 +391,12 @@ export class SqliteJobStore implements JobStore {
           isTerminal(end.status) ? end.at : null,
           end.id,
           end.attempt,
-        ) as { worker_id: string; started_at: number } | undefined;
-        if (!held) return false;
-        insertAttempt.run(end.id, end.attempt, held.worker_id, held.started_at, end.at, end.outcome, end.error);
+        );
+        if (changes === 0) return false;
+        // The attempt that completes the job is described by the job row (see getJob).
+        if (end.status !== 'completed') {
+          insertAttempt.run(end.id, end.attempt, end.workerId, end.startedAt, end.at, end.outcome, end.error);
+        }
         return true;
       }),
     );
@@ -419,8 +455,18 @@ export class SqliteJobStore implements JobStore {
         outcome: a.outcome,
         error: a.error,
       }));
+      // The current attempt has no row while it runs, nor once it completed the job: the job row says it.
       if (row.status === 'running' && row.worker_id !== null) {
         job.attempts.push({ number: row.attempt, workerId: row.worker_id, startedAt: row.started_at ?? row.updated_at, finishedAt: null, outcome: 'running', error: null });
+      } else if (row.status === 'completed' && row.worker_id !== null && !rows.some((a) => a.number === row.attempt)) {
+        job.attempts.push({
+          number: row.attempt,
+          workerId: row.worker_id,
+          startedAt: row.started_at ?? row.updated_at,
+          finishedAt: row.finished_at,
+          outcome: 'completed',
+          error: null,
+        });
       }
     }
     return job;

@@ -43,6 +43,8 @@ const end = (id: number, attempt: number, overrides: Partial<AttemptEnd> = {}): 
   result: Buffer.from('"ok"'),
   resultContentType: 'application/json',
   at: T0 + 10,
+  workerId: 'w1',
+  startedAt: T0,
   ...overrides,
 });
 
@@ -112,6 +114,35 @@ describe('insert, claim and end, fenced by attempt', () => {
     expect(done.attempts![0]).toMatchObject({ outcome: 'completed', finishedAt: T0 + 10 });
     expect(store.endAttempts([end(id, 1, { status: 'failed', outcome: 'fatal', error: 'late' })])).toEqual([false]);
     expect(store.getJob(id, true)).toEqual(done);
+  });
+
+  it('given a job that completes on its second attempt, when read, then its history has both attempts and only the first has a row', () => {
+    const [{ id }] = store.insertJobs([newJob()], T0, WINDOW);
+    store.claim([{ id, workerId: 'w1' }], T0 + 1);
+    store.endAttempts([end(id, 1, { status: 'queued', failures: 1, front: true, outcome: 'lost', error: 'worker lost', result: null, startedAt: T0 + 1 })]);
+    store.claim([{ id, workerId: 'w2' }], T0 + 20);
+    expect(store.endAttempts([end(id, 2, { at: T0 + 30, workerId: 'w2', startedAt: T0 + 20 })])).toEqual([true]);
+    expect(store.getJob(id, true)!.attempts).toEqual([
+      { number: 1, workerId: 'w1', startedAt: T0 + 1, finishedAt: T0 + 10, outcome: 'lost', error: 'worker lost' },
+      { number: 2, workerId: 'w2', startedAt: T0 + 20, finishedAt: T0 + 30, outcome: 'completed', error: null },
+    ]);
+    store.close();
+    const raw = new Database(path);
+    expect(raw.prepare('SELECT number FROM attempts WHERE job_id = ?').all(id)).toEqual([{ number: 1 }]);
+    raw.close();
+    store = new SqliteJobStore({ path });
+  });
+
+  it('given several jobs claimed for two workers in one call, then each lease names its worker and the claim time', () => {
+    const ids = store.insertJobs([newJob(), newJob(), newJob()], T0, WINDOW).map((j) => j.id);
+    const leased = store.claim([{ id: ids[0], workerId: 'w1' }, { id: ids[1], workerId: 'w2' }, { id: ids[2], workerId: 'w1' }], T0 + 5);
+    expect(leased.map((l) => [l.id, l.workerId, l.attempt, l.startedAt]).sort()).toEqual([
+      [ids[0], 'w1', 1, T0 + 5],
+      [ids[1], 'w2', 1, T0 + 5],
+      [ids[2], 'w1', 1, T0 + 5],
+    ]);
+    expect(Buffer.from(leased[0].payload).toString()).toBe('{"x":1}');
+    expect(store.claim([{ id: ids[0], workerId: 'w3' }], T0 + 6)).toEqual([]);
   });
 
   it('given a retry, when the job is claimed again, then the lease moves to attempt 2 and attempt 1 can no longer end it', () => {
