@@ -2,7 +2,15 @@
  * Clients of the master: a typed JobService client with a default deadline on every call, errors
  * turned into NucleusErrors with a message for a person, and a WorkerService client for workers.
  */
-import { Metadata, type CallOptions, type ChannelOptions, type ClientOptions as GrpcClientOptions, type handleUnaryCall } from '@grpc/grpc-js';
+import {
+  Metadata,
+  status as GrpcStatus,
+  type CallOptions,
+  type ChannelOptions,
+  type ClientDuplexStream,
+  type ClientOptions as GrpcClientOptions,
+  type handleUnaryCall,
+} from '@grpc/grpc-js';
 import {
   CancelJobRequest,
   GetJobResultRequest,
@@ -14,7 +22,10 @@ import {
   RetryJobRequest,
   SubmitJobRequest,
   SubmitJobsRequest,
+  JobSpec as JobSpecMessage,
   type DeepPartial,
+  type SubmitBatch,
+  type SubmitBatchResult,
   type JobSpec,
   type SubmitJobResponse,
   type JobServiceServer,
@@ -82,9 +93,11 @@ export class MasterClient {
 
   /**
    * Submits one job, coalescing with the other submits made in the same turn of the event loop
-   * into one SubmitJobs call (each job judged on its own). This is how a producer with many
-   * concurrent callers gets batch throughput without batching by hand. Resolves after the job
-   * is committed; rejects with the job's own error when it is refused.
+   * into one batch (each job judged on its own). This is how a producer with many concurrent
+   * callers gets batch throughput without batching by hand. The batches travel on one
+   * SubmitStream, opened on first use and closed after a moment without submits, so a batch
+   * costs a message, not a call. Resolves after the job is committed; rejects with the job's own
+   * error when it is refused, or with the batch's when the batch got no answer in time.
    */
   submit(job: DeepPartial<JobSpec>): Promise<SubmitJobResponse> {
     return new Promise((resolve, reject) => {
@@ -97,31 +110,128 @@ export class MasterClient {
     });
   }
 
-  private pending: Array<{ job: DeepPartial<JobSpec>; resolve: (r: SubmitJobResponse) => void; reject: (e: unknown) => void }> = [];
+  private pending: PendingSubmit[] = [];
   private flushScheduled = false;
+  private submitStream: ClientDuplexStream<SubmitBatch, SubmitBatchResult> | null = null;
+  private readonly inFlight = new Map<number, { submits: PendingSubmit[]; timer: NodeJS.Timeout; stream: object }>();
+  private nextBatchId = 1;
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** The master predates SubmitStream: batches go as SubmitJobs calls. */
+  private streamUnsupported = false;
 
   private flushSubmits(): void {
     this.flushScheduled = false;
-    const batch = this.pending;
+    const submits = this.pending;
     this.pending = [];
-    if (batch.length === 0) return;
-    this.call('submitJobs', { jobs: batch.map((b) => b.job), partial: true }).then(
-      ({ results }) =>
-        batch.forEach((b, i) => {
-          const r = results[i];
-          if (r?.jobId) b.resolve(r);
-          else b.reject(new NucleusError((r?.errorCode as ErrorCode) || ErrorCode.Internal, r?.error || 'the master gave no answer for this job'));
-        }),
-      (error) => batch.forEach((b) => b.reject(error)),
-    );
+    if (submits.length === 0) return;
+    const jobs = submits.map((s) => JobSpecMessage.fromPartial(s.job));
+    if (this.streamUnsupported) {
+      this.call('submitJobs', { jobs, partial: true }).then(
+        ({ results }) => settle(submits, results),
+        (error) => submits.forEach((s) => s.reject(error)),
+      );
+      return;
+    }
+    const batchId = this.nextBatchId;
+    this.nextBatchId = this.nextBatchId >= 0xffffffff ? 1 : this.nextBatchId + 1;
+    const timer = setTimeout(() => {
+      this.inFlight.delete(batchId);
+      const error = new NucleusError(ErrorCode.DeadlineExceeded, `the master at ${this.options.address} did not answer in time`);
+      submits.forEach((s) => s.reject(error));
+      this.armIdle();
+    }, this.timeoutMs);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    const stream = this.openSubmitStream();
+    this.inFlight.set(batchId, { submits, timer, stream });
+    stream.write({ batchId, jobs });
+  }
+
+  private openSubmitStream(): ClientDuplexStream<SubmitBatch, SubmitBatchResult> {
+    if (this.submitStream) return this.submitStream;
+    const stream = this.raw.submitStream();
+    this.submitStream = stream;
+    stream.on('data', (answer: SubmitBatchResult) => {
+      const batch = this.inFlight.get(answer.batchId);
+      if (!batch) return; // timed out already
+      this.inFlight.delete(answer.batchId);
+      clearTimeout(batch.timer);
+      if (answer.error) {
+        const error = new NucleusError((answer.errorCode as ErrorCode) || ErrorCode.Internal, answer.error);
+        batch.submits.forEach((s) => s.reject(error));
+      } else settle(batch.submits, answer.results);
+      this.armIdle();
+    });
+    const ended = (error: unknown) => {
+      if (this.submitStream === stream) this.submitStream = null;
+      const batches: Array<{ submits: PendingSubmit[]; timer: NodeJS.Timeout }> = [];
+      for (const [id, b] of this.inFlight) {
+        if (b.stream !== stream) continue;
+        this.inFlight.delete(id);
+        batches.push(b);
+      }
+      if ((error as { code?: number } | null)?.code === GrpcStatus.UNIMPLEMENTED) {
+        // An older master: the same batches again, as calls.
+        this.streamUnsupported = true;
+        for (const b of batches) {
+          clearTimeout(b.timer);
+          this.pending.push(...b.submits);
+        }
+        this.flushSubmits();
+        return;
+      }
+      const failure = error
+        ? fromServiceError(error, this.options.address)
+        : new NucleusError(ErrorCode.Unavailable, `the master at ${this.options.address} closed the submit stream`);
+      for (const b of batches) {
+        clearTimeout(b.timer);
+        b.submits.forEach((s) => s.reject(failure));
+      }
+    };
+    stream.on('error', (error) => ended(error));
+    stream.on('end', () => ended(null));
+    return stream;
+  }
+
+  /** Closes the submit stream after a moment without batches, so that an idle client holds nothing open. */
+  private armIdle(): void {
+    if (this.inFlight.size > 0 || this.idleTimer || !this.submitStream) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.inFlight.size === 0 && this.pending.length === 0) {
+        this.submitStream?.end();
+        this.submitStream = null;
+      }
+    }, SUBMIT_STREAM_IDLE_MS);
+    this.idleTimer.unref();
   }
 
   close(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    this.submitStream?.end();
+    this.submitStream = null;
     this.raw.close();
   }
 }
 
 const MAX_COALESCED = 1000;
+const SUBMIT_STREAM_IDLE_MS = 100;
+
+interface PendingSubmit {
+  job: DeepPartial<JobSpec>;
+  resolve: (r: SubmitJobResponse) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Resolves or rejects each submit with its own answer. */
+function settle(submits: PendingSubmit[], results: SubmitJobResponse[]): void {
+  submits.forEach((s, i) => {
+    const r = results[i];
+    if (r?.jobId) s.resolve(r);
+    else s.reject(new NucleusError((r?.errorCode as ErrorCode) || ErrorCode.Internal, r?.error || 'the master gave no answer for this job'));
+  });
+}
 
 const REQUESTS = {
   submitJob: SubmitJobRequest,

@@ -1,13 +1,25 @@
 /**
  * JobService over gRPC: translates requests to Master calls and results back. No logic here.
  */
-import type { sendUnaryData, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import { status as GrpcStatus, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
+import { UndecodableRequest, undecodableDetails } from './wire-guard.js';
 import { toServiceError } from './status.js';
 import { eventToProto, jobToProto, specFromProto, statusFromProto, statusToProto } from './convert.js';
 import { parseJobId } from '../core/validation.js';
-import { NucleusError, invalidArgument } from '../errors.js';
+import { NucleusError, invalidArgument, toNucleusError } from '../errors.js';
 import { ALL_STATUSES } from '../core/job.js';
-import type { JobServiceServer, JobEvent, QueueStats, StatusCount, WatchEventsRequest, JobEvents } from './generated/nucleus/v1/jobs.js';
+import type {
+  JobServiceServer,
+  JobEvent,
+  QueueStats,
+  StatusCount,
+  SubmitBatch,
+  SubmitBatchResult,
+  SubmitJobResponse,
+  WatchEventsRequest,
+  JobEvents,
+} from './generated/nucleus/v1/jobs.js';
+import type { InsertedJob } from '../store/job-store.js';
 import type { Master, QueueSummary } from '../master/master.js';
 import type { JobStatus } from '../core/job.js';
 
@@ -41,6 +53,61 @@ const queueToProto = (q: QueueSummary): QueueStats => ({
 
 const WATCH_MAX_BUFFER = 10_000;
 
+/** One job's answer when each job is judged on its own. */
+const eachToProto = (r: InsertedJob | NucleusError): SubmitJobResponse =>
+  r instanceof NucleusError
+    ? { jobId: '', status: 0, duplicate: false, error: r.message, errorCode: r.code }
+    : { jobId: String(r.id), status: statusToProto(r.status), duplicate: r.duplicate, error: '', errorCode: '' };
+
+/**
+ * SubmitStream: every batch is judged and committed like SubmitJobs with `partial`, and answered
+ * on the same stream once committed. A batch that cannot be taken at all (too many jobs, master
+ * draining, store failing) gets an answer with `error`; the stream goes on. When the client
+ * half-closes, the stream ends once every batch it sent is answered.
+ */
+function submitStream(master: Master) {
+  return (call: ServerDuplexStream<SubmitBatch, SubmitBatchResult>): void => {
+    let open = true;
+    let clientDone = false;
+    let unanswered = 0;
+    const answer = (result: SubmitBatchResult) => {
+      unanswered--;
+      if (!open) return;
+      call.write(result);
+      if (clientDone && unanswered === 0) call.end();
+    };
+    call.on('data', (batch: SubmitBatch | UndecodableRequest) => {
+      if (!open) return;
+      if (batch instanceof UndecodableRequest) {
+        // Nothing more is read or answered; batches already taken are committed or not, as they go.
+        open = false;
+        call.emit('error', { code: GrpcStatus.INVALID_ARGUMENT, details: undecodableDetails(batch) });
+        return;
+      }
+      unanswered++;
+      const batchId = batch.batchId;
+      const refuse = (error: unknown) => {
+        const e = toNucleusError(error);
+        answer({ batchId, results: [], error: e.message, errorCode: e.code });
+      };
+      try {
+        master.submitEach(batch.jobs.map(specFromProto)).then((each) => answer({ batchId, results: each.map(eachToProto), error: '', errorCode: '' }), refuse);
+      } catch (error) {
+        refuse(error);
+      }
+    });
+    call.on('end', () => {
+      clientDone = true;
+      if (open && unanswered === 0) call.end();
+    });
+    const gone = () => {
+      open = false;
+    };
+    call.on('error', gone);
+    call.on('cancelled', gone);
+  };
+}
+
 export function jobService(master: Master): JobServiceServer {
   return {
     submitJob: unary(async (req) => {
@@ -49,19 +116,11 @@ export function jobService(master: Master): JobServiceServer {
       return { jobId: String(inserted.id), status: statusToProto(inserted.status), duplicate: inserted.duplicate, error: '', errorCode: '' };
     }),
     submitJobs: unary(async (req) => {
-      if (req.partial) {
-        const each = await master.submitEach(req.jobs.map(specFromProto));
-        return {
-          results: each.map((r) =>
-            r instanceof NucleusError
-              ? { jobId: '', status: 0, duplicate: false, error: r.message, errorCode: r.code }
-              : { jobId: String(r.id), status: statusToProto(r.status), duplicate: r.duplicate, error: '', errorCode: '' },
-          ),
-        };
-      }
+      if (req.partial) return { results: (await master.submitEach(req.jobs.map(specFromProto))).map(eachToProto) };
       const inserted = await master.submit(req.jobs.map(specFromProto), 'jobs');
       return { results: inserted.map((i) => ({ jobId: String(i.id), status: statusToProto(i.status), duplicate: i.duplicate, error: '', errorCode: '' })) };
     }),
+    submitStream: submitStream(master),
     getJobStatus: unary((req) => ({ job: jobToProto(master.getJob(parseJobId(req.jobId))) })),
     getJobResult: unary(async (req, call) => {
       const id = parseJobId(req.jobId);

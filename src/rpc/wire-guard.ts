@@ -7,8 +7,9 @@
  * refuses), so this module turns them into INVALID_ARGUMENT:
  * - `GuardedServer` wraps the deserializer of every method of every service added to it: a
  *   failure yields an `UndecodableRequest` marker instead of an exception;
- * - `decodeGuardInterceptor` ends the call with INVALID_ARGUMENT when such a marker arrives, before
- *   any handler sees it. Nothing is read further and nothing is written.
+ * - `decodeGuardInterceptor` ends a unary call with INVALID_ARGUMENT when such a marker arrives,
+ *   before any handler sees it; a streaming handler gets the marker and ends its stream the same
+ *   way. Nothing is read further and nothing is written.
  */
 import {
   Metadata,
@@ -55,17 +56,23 @@ export class GuardedServer extends Server {
   }
 }
 
-/** Ends a call with INVALID_ARGUMENT when a message of it did not decode. */
+/** What to tell the caller about an undecodable message. */
+export const undecodableDetails = (message: UndecodableRequest): string =>
+  `request to ${message.method} is not a valid protobuf message (${message.reason})`;
+
+/**
+ * Ends a unary or server-streaming call with INVALID_ARGUMENT when its request did not decode.
+ * Methods with a request stream get the marker as a message and refuse it themselves: their
+ * handler may still be writing answers to earlier messages, and only it can stop those before
+ * the status goes out (a status sent from here would race them).
+ */
 export function decodeGuardInterceptor(): ServerInterceptor {
-  return (_method, call) => {
+  return (method, call) => {
+    if (method.requestStream) return new ServerInterceptingCall(call);
     const listener = new ServerListenerBuilder()
       .withOnReceiveMessage((message, next) => {
         if (!(message instanceof UndecodableRequest)) return next(message);
-        call.sendStatus({
-          code: GrpcStatus.INVALID_ARGUMENT,
-          details: `request to ${message.method} is not a valid protobuf message (${message.reason})`,
-          metadata: new Metadata(),
-        });
+        call.sendStatus({ code: GrpcStatus.INVALID_ARGUMENT, details: undecodableDetails(message), metadata: new Metadata() });
       })
       .build();
     return new ServerInterceptingCall(call, new ResponderBuilder().withStart((next) => next(listener)).build());

@@ -7,7 +7,8 @@
 import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
 import { outcomeFromProto, toBuffer } from './convert.js';
 import { parseName } from '../core/validation.js';
-import { NucleusError, invalidArgument, toNucleusError } from '../errors.js';
+import { ErrorCode, NucleusError, invalidArgument, toNucleusError } from '../errors.js';
+import { UndecodableRequest, undecodableDetails } from './wire-guard.js';
 import type { MasterMessage, WorkerMessage, WorkerServiceServer, Hello } from './generated/nucleus/v1/worker.js';
 import type { Master } from '../master/master.js';
 import type { WorkerSession } from '../master/scheduler.js';
@@ -107,7 +108,11 @@ export function workerService(master: Master, logger: Logger): WorkerServiceServ
         logger.warn({ err: error.message }, 'worker stream refused');
         call.emit('error', { code: GrpcStatus.INVALID_ARGUMENT, details: error.message });
       };
-      call.on('data', (message: WorkerMessage) => {
+      call.on('data', (message: WorkerMessage | UndecodableRequest) => {
+        if (message instanceof UndecodableRequest) {
+          fail(new NucleusError(ErrorCode.InvalidArgument, undecodableDetails(message)));
+          return;
+        }
         try {
           const msg = message.msg;
           if (!session) {

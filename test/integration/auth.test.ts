@@ -43,7 +43,7 @@ async function refusal(call: Promise<unknown>): Promise<{ code: string; message:
   return outcome;
 }
 
-/** Every unary JobService method, each with a request that would succeed with the right token. */
+/** Every unary JobService method and the client's streamed submit, each with a request that would succeed with the right token. */
 function everyUnaryCall(c: MasterClient, jobId: string): Array<[string, Promise<unknown>]> {
   return [
     ['submitJob', c.call('submitJob', { job })],
@@ -55,6 +55,7 @@ function everyUnaryCall(c: MasterClient, jobId: string): Array<[string, Promise<
     ['listJobs', c.call('listJobs', {})],
     ['pauseQueue', c.call('pauseQueue', { queue: 'default', paused: true })],
     ['getStats', c.call('getStats', {})],
+    ['submit (SubmitStream)', c.submit(job)],
   ];
 }
 
@@ -128,8 +129,8 @@ describe('auth: one shared token', () => {
   it('given a master with --token, when a client sends the token, then every method works as without auth', async () => {
     const { jobId, good } = await authCluster({ token: CLIENT_TOKEN });
     const results = await Promise.allSettled(everyUnaryCall(good, jobId).map(([, call]) => call));
-    expect(results.map((r) => r.status)).toEqual(Array(9).fill('fulfilled'));
-    expect(storeSnapshot(cluster!.dbPath).jobs).toBe(4);
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill('fulfilled'));
+    expect(storeSnapshot(cluster!.dbPath).jobs).toBe(5);
   });
 
   it('given a master with --token, when workers connect without the token and with it, then only the one with it is welcomed and runs the job', async () => {

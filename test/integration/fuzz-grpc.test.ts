@@ -13,12 +13,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Metadata, credentials, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { startCluster, type TestCluster } from '../helpers/cluster.js';
+import { startCluster, waitFor, type TestCluster } from '../helpers/cluster.js';
 import { storeSnapshot, type StoreSnapshot } from '../chaos/store-snapshot.js';
 import { Prng, seedFrom } from '../chaos/prng.js';
-import { hostileRequest, hostileString, hostileId, hostileInt32, rawRequest, JOB_METHODS, REQUEST_FIELDS, type JobMethod } from './fuzz-values.js';
+import { hostileBytes, hostileRequest, hostileSpec, hostileString, hostileId, hostileInt32, rawRequest, JOB_METHODS, REQUEST_FIELDS, type JobMethod } from './fuzz-values.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { JobStatus } from '../../src/rpc/generated/nucleus/v1/jobs.js';
+import { JobStatus, SubmitBatch, SubmitBatchResult } from '../../src/rpc/generated/nucleus/v1/jobs.js';
 import { workerClient } from '../../src/rpc/client.js';
 import { Hello, Outcome, type MasterMessage, type WorkerMessage } from '../../src/rpc/generated/nucleus/v1/worker.js';
 
@@ -117,6 +117,54 @@ describe('fuzz: JobService with typed requests', () => {
       });
       count(`watchEvents ${error.code === GrpcStatus.DEADLINE_EXCEEDED ? 'served' : GrpcStatus[error.code]}`);
       expect([...REFUSAL_STATUS, GrpcStatus.DEADLINE_EXCEEDED], `${error.details} ${replay}`).toContain(error.code);
+    }
+    await expectServing();
+  });
+});
+
+describe('fuzz: SubmitStream', () => {
+  it('given a master, when hostile batches and garbage frames go down submit streams, then every batch is answered (jobs or a refusal), garbage ends the stream INVALID_ARGUMENT, and only acknowledged jobs are written', async () => {
+    const rng = new Prng(SEED + 3);
+    for (let s = 0; s < 6; s++) {
+      const garbage = s % 3 === 2;
+      const raw = new Client(cluster.address, credentials.createInsecure());
+      const stream = raw.makeBidiStreamRequest('/nucleus.v1.JobService/SubmitStream', (b: Buffer) => b, (b: Buffer) => b, new Metadata());
+      const answers: SubmitBatchResult[] = [];
+      const closed = new Promise<ServiceError | null>((resolve) => {
+        stream.on('data', (b: Buffer) => answers.push(SubmitBatchResult.decode(b)));
+        stream.on('error', (e: ServiceError) => resolve(e));
+        stream.on('end', () => resolve(null));
+      });
+      const before = storeSnapshot(cluster.dbPath);
+      const batches = rng.int(1, 8);
+      for (let b = 1; b <= batches; b++) {
+        const jobs = Array.from({ length: rng.chance(0.05) ? 10_001 : rng.int(0, 6) }, () => hostileSpec(rng));
+        stream.write(Buffer.from(SubmitBatch.encode(SubmitBatch.fromPartial({ batchId: b, jobs: jobs as never })).finish()));
+      }
+      if (garbage) stream.write(rng.chance(0.5) ? hostileBytes(rng, 0) : Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
+      stream.end();
+      const status = await Promise.race([closed, new Promise<ServiceError | null>((_, rej) => setTimeout(() => rej(new Error(`stream #${s} garbage=${garbage} answers=${answers.length}/${batches} never closed`)), 10_000))]);
+      raw.close();
+      const context = `stream #${s} ${replay}`;
+      if (status) {
+        // Undecodable bytes, or a message over the size limit, end the stream; earlier batches may have been answered.
+        expect([GrpcStatus.INVALID_ARGUMENT, GrpcStatus.RESOURCE_EXHAUSTED], `${context}: ${status.details}`).toContain(status.code);
+        count(`submitStream stream ${GrpcStatus[status.code]}`);
+      } else {
+        expect(garbage, `${context}: garbage was taken without an error`).toBe(false);
+        expect(answers.map((a) => a.batchId).sort((x, y) => x - y), context).toEqual(Array.from({ length: batches }, (_, i) => i + 1));
+      }
+      let acknowledged = 0;
+      for (const a of answers) {
+        count(`submitStream batch ${a.error ? a.errorCode : 'answered'}`);
+        if (a.error) expect(REFUSALS.concat('UNAVAILABLE'), `${context}: ${a.error}`).toContain(a.errorCode);
+        for (const r of a.results) {
+          if (r.jobId) acknowledged += r.duplicate ? 0 : 1;
+          else expect(REFUSALS, `${context}: ${r.error}`).toContain(r.errorCode);
+        }
+      }
+      await waitFor(() => storeSnapshot(cluster.dbPath).jobs - before.jobs >= acknowledged, 'acknowledged jobs in the store');
+      if (!status) expect(storeSnapshot(cluster.dbPath).jobs - before.jobs, `${context} wrote other jobs than it acknowledged`).toBe(acknowledged);
     }
     await expectServing();
   });

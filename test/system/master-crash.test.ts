@@ -71,12 +71,15 @@ describe('system: the master killed with SIGKILL under load', () => {
       master = await spawnMaster({ db, port: master.port, args: heartbeat });
     };
     const producer = async (p: number) => {
-      const batch = p % 2 === 0 ? 10 : 1;
+      // Three kinds of producer: SubmitJobs of 10, SubmitJob, and the coalescing submit() (SubmitStream).
+      const kind = p % 3;
+      const batch = kind === 0 ? 10 : 1;
       while (next < TOTAL) {
         const indices = Array.from({ length: Math.min(batch, TOTAL - next) }, () => next++);
         inFlight++;
         try {
           const ids = await untilAcknowledged(async () => {
+            if (kind === 2) return [(await client.submit(spec(indices[0]))).jobId];
             if (indices.length === 1) return [(await client.call('submitJob', { job: spec(indices[0]) })).jobId];
             return (await client.call('submitJobs', { jobs: indices.map(spec) })).results.map((r) => r.jobId);
           }, deadline);

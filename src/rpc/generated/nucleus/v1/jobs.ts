@@ -10,9 +10,11 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -214,6 +216,24 @@ export interface SubmitJobsRequest {
 
 export interface SubmitJobsResponse {
   results: SubmitJobResponse[];
+}
+
+/** One batch on a SubmitStream. Each job is judged on its own, as with SubmitJobsRequest.partial. */
+export interface SubmitBatch {
+  /** chosen by the client; echoed in the answer */
+  batchId: number;
+  /** at most 10,000 */
+  jobs: JobSpec[];
+}
+
+/** The answer to one SubmitBatch, sent once its jobs are committed. Answers may come in any order. */
+export interface SubmitBatchResult {
+  batchId: number;
+  /** one per job, in the batch's order (empty when error is set) */
+  results: SubmitJobResponse[];
+  /** the whole batch was refused (too many jobs, master shutting down, store failing) */
+  error: string;
+  errorCode: string;
 }
 
 export interface GetJobStatusRequest {
@@ -1704,6 +1724,222 @@ export const SubmitJobsResponse: MessageFns<SubmitJobsResponse> = {
   fromPartial<I extends Exact<DeepPartial<SubmitJobsResponse>, I>>(object: I): SubmitJobsResponse {
     const message = createBaseSubmitJobsResponse();
     message.results = object.results?.map((e) => SubmitJobResponse.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSubmitBatch(): SubmitBatch {
+  return { batchId: 0, jobs: [] };
+}
+
+export const SubmitBatch: MessageFns<SubmitBatch> = {
+  encode(message: SubmitBatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.batchId !== 0) {
+      writer.uint32(8).uint32(message.batchId);
+    }
+    for (const v of message.jobs) {
+      JobSpec.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitBatch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitBatch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.batchId = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.jobs.push(JobSpec.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitBatch {
+    return {
+      batchId: isSet(object.batchId)
+        ? globalThis.Number(object.batchId)
+        : isSet(object.batch_id)
+        ? globalThis.Number(object.batch_id)
+        : 0,
+      jobs: globalThis.Array.isArray(object?.jobs) ? object.jobs.map((e: any) => JobSpec.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: SubmitBatch): unknown {
+    const obj: any = {};
+    if (message.batchId !== 0) {
+      obj.batchId = Math.round(message.batchId);
+    }
+    if (message.jobs?.length) {
+      obj.jobs = message.jobs.map((e) => JobSpec.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitBatch>, I>>(base?: I): SubmitBatch {
+    return SubmitBatch.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitBatch>, I>>(object: I): SubmitBatch {
+    const message = createBaseSubmitBatch();
+    message.batchId = object.batchId ?? 0;
+    message.jobs = object.jobs?.map((e) => JobSpec.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSubmitBatchResult(): SubmitBatchResult {
+  return { batchId: 0, results: [], error: "", errorCode: "" };
+}
+
+export const SubmitBatchResult: MessageFns<SubmitBatchResult> = {
+  encode(message: SubmitBatchResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.batchId !== 0) {
+      writer.uint32(8).uint32(message.batchId);
+    }
+    for (const v of message.results) {
+      SubmitJobResponse.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.error !== "") {
+      writer.uint32(26).string(message.error);
+    }
+    if (message.errorCode !== "") {
+      writer.uint32(34).string(message.errorCode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SubmitBatchResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSubmitBatchResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.batchId = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.results.push(SubmitJobResponse.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.errorCode = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SubmitBatchResult {
+    return {
+      batchId: isSet(object.batchId)
+        ? globalThis.Number(object.batchId)
+        : isSet(object.batch_id)
+        ? globalThis.Number(object.batch_id)
+        : 0,
+      results: globalThis.Array.isArray(object?.results)
+        ? object.results.map((e: any) => SubmitJobResponse.fromJSON(e))
+        : [],
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+      errorCode: isSet(object.errorCode)
+        ? globalThis.String(object.errorCode)
+        : isSet(object.error_code)
+        ? globalThis.String(object.error_code)
+        : "",
+    };
+  },
+
+  toJSON(message: SubmitBatchResult): unknown {
+    const obj: any = {};
+    if (message.batchId !== 0) {
+      obj.batchId = Math.round(message.batchId);
+    }
+    if (message.results?.length) {
+      obj.results = message.results.map((e) => SubmitJobResponse.toJSON(e));
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    if (message.errorCode !== "") {
+      obj.errorCode = message.errorCode;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SubmitBatchResult>, I>>(base?: I): SubmitBatchResult {
+    return SubmitBatchResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SubmitBatchResult>, I>>(object: I): SubmitBatchResult {
+    const message = createBaseSubmitBatchResult();
+    message.batchId = object.batchId ?? 0;
+    message.results = object.results?.map((e) => SubmitJobResponse.fromPartial(e)) || [];
+    message.error = object.error ?? "";
+    message.errorCode = object.errorCode ?? "";
     return message;
   },
 };
@@ -3964,6 +4200,19 @@ export const JobServiceService = {
     responseSerialize: (value: SubmitJobsResponse): Buffer => Buffer.from(SubmitJobsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SubmitJobsResponse => SubmitJobsResponse.decode(value),
   },
+  /**
+   * Batches of submits on one long-lived stream, without the cost of a call per batch: what a
+   * client that coalesces many concurrent submits uses. Each SubmitBatch gets one SubmitBatchResult.
+   */
+  submitStream: {
+    path: "/nucleus.v1.JobService/SubmitStream" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: SubmitBatch): Buffer => Buffer.from(SubmitBatch.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SubmitBatch => SubmitBatch.decode(value),
+    responseSerialize: (value: SubmitBatchResult): Buffer => Buffer.from(SubmitBatchResult.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SubmitBatchResult => SubmitBatchResult.decode(value),
+  },
   getJobStatus: {
     path: "/nucleus.v1.JobService/GetJobStatus" as const,
     requestStream: false as const,
@@ -4044,6 +4293,11 @@ export const JobServiceService = {
 export interface JobServiceServer extends UntypedServiceImplementation {
   submitJob: handleUnaryCall<SubmitJobRequest, SubmitJobResponse>;
   submitJobs: handleUnaryCall<SubmitJobsRequest, SubmitJobsResponse>;
+  /**
+   * Batches of submits on one long-lived stream, without the cost of a call per batch: what a
+   * client that coalesces many concurrent submits uses. Each SubmitBatch gets one SubmitBatchResult.
+   */
+  submitStream: handleBidiStreamingCall<SubmitBatch, SubmitBatchResult>;
   getJobStatus: handleUnaryCall<GetJobStatusRequest, GetJobStatusResponse>;
   getJobResult: handleUnaryCall<GetJobResultRequest, GetJobResultResponse>;
   cancelJob: handleUnaryCall<CancelJobRequest, CancelJobResponse>;
@@ -4086,6 +4340,13 @@ export interface JobServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SubmitJobsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Batches of submits on one long-lived stream, without the cost of a call per batch: what a
+   * client that coalesces many concurrent submits uses. Each SubmitBatch gets one SubmitBatchResult.
+   */
+  submitStream(): ClientDuplexStream<SubmitBatch, SubmitBatchResult>;
+  submitStream(options: Partial<CallOptions>): ClientDuplexStream<SubmitBatch, SubmitBatchResult>;
+  submitStream(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<SubmitBatch, SubmitBatchResult>;
   getJobStatus(
     request: GetJobStatusRequest,
     callback: (error: ServiceError | null, response: GetJobStatusResponse) => void,

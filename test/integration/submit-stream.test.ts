@@ -1,0 +1,159 @@
+/**
+ * SubmitStream, the stream that carries the client's coalesced submits: every batch answered once
+ * committed, a refused batch answered with its error while the stream goes on, each job judged on
+ * its own, the stream closed by the client when idle (so a producer process can exit), and clear
+ * errors when the master is away or goes away.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { startCluster, tempDir, waitFor, type TestCluster } from '../helpers/cluster.js';
+import { PROJECT_ROOT, freePort, killAll, spawnMaster } from '../helpers/process.js';
+import { MasterClient } from '../../src/rpc/client.js';
+import { SubmitBatch, type DeepPartial, type SubmitBatchResult } from '../../src/rpc/generated/nucleus/v1/jobs.js';
+import type { ClientDuplexStream } from '@grpc/grpc-js';
+
+let cluster: TestCluster | null = null;
+afterEach(async () => {
+  await cluster?.close();
+  cluster = null;
+  await killAll();
+});
+
+const job = (i: number) => ({ type: 'noop', payload: Buffer.from(JSON.stringify({ i })), contentType: 'application/json' });
+
+/** A raw SubmitStream, answers collected as they come. */
+function rawStream(c: TestCluster) {
+  const stream = c.client.raw.submitStream() as ClientDuplexStream<SubmitBatch, SubmitBatchResult>;
+  const answers: SubmitBatchResult[] = [];
+  let ended = false;
+  const write = (batch: DeepPartial<SubmitBatch>) => stream.write(SubmitBatch.fromPartial(batch));
+  stream.on('data', (a: SubmitBatchResult) => answers.push(a));
+  stream.on('end', () => (ended = true));
+  stream.on('error', () => (ended = true));
+  return { stream, write, answers, isEnded: () => ended };
+}
+
+describe('SubmitStream', () => {
+  it('given batches on one stream, when one is refused whole and one has a bad job, then each gets its own answer and the stream goes on', async () => {
+    cluster = await startCluster();
+    const { stream, write, answers } = rawStream(cluster);
+    write({ batchId: 1, jobs: [job(1), job(2)] });
+    write({ batchId: 2, jobs: Array.from({ length: 10_001 }, (_, i) => job(i)) });
+    write({ batchId: 3, jobs: [job(3), { type: 'noop', priority: 11 }, job(4)] });
+    await waitFor(() => answers.length === 3, 'three answers');
+    const byId = new Map(answers.map((a) => [a.batchId, a]));
+    expect(byId.get(1)!.error).toBe('');
+    expect(byId.get(1)!.results.map((r) => r.jobId).every((id) => /^\d+$/.test(id))).toBe(true);
+    expect(byId.get(2)).toMatchObject({ results: [], errorCode: 'RESOURCE_EXHAUSTED' });
+    expect(byId.get(2)!.error).toContain('10000');
+    const third = byId.get(3)!;
+    expect(third.results.map((r) => r.errorCode)).toEqual(['', 'INVALID_ARGUMENT', '']);
+    expect(third.results[1].error).toContain('job.priority');
+    // Four jobs committed: two from batch 1, two from batch 3; none from the refused batch.
+    const stats = await cluster.client.call('getStats', {});
+    expect(Number(stats.submittedTotal)).toBe(4);
+    stream.end();
+  });
+
+  it('given a client that half-closes with batches unanswered, when they commit, then they are answered and the master ends the stream', async () => {
+    cluster = await startCluster();
+    const { stream, write, answers, isEnded } = rawStream(cluster);
+    for (let b = 1; b <= 5; b++) write({ batchId: b, jobs: Array.from({ length: 50 }, (_, i) => job(b * 100 + i)) });
+    stream.end();
+    await waitFor(() => isEnded(), 'the master to end the stream');
+    expect(answers.map((a) => a.batchId).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(answers.every((a) => a.error === '' && a.results.length === 50)).toBe(true);
+  });
+
+  it('given a master that is shutting down, when a batch comes, then it is answered UNAVAILABLE and nothing is written', async () => {
+    cluster = await startCluster();
+    await cluster.client.submit(job(0));
+    const { stream, write, answers } = rawStream(cluster);
+    write({ batchId: 1, jobs: [job(1)] });
+    await waitFor(() => answers.length === 1, 'the first answer');
+    cluster.running.master.drain();
+    write({ batchId: 2, jobs: [job(2)] });
+    await waitFor(() => answers.length === 2, 'the second answer');
+    expect(answers[1]).toMatchObject({ batchId: 2, results: [], errorCode: 'UNAVAILABLE' });
+    expect(Number((await cluster.client.call('getStats', {})).submittedTotal)).toBe(2);
+    stream.end();
+  });
+
+  it('given many concurrent submit() calls, when they run in waves, then every job is committed once and the client reuses one stream', async () => {
+    cluster = await startCluster();
+    const ids = new Set<string>();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (next < 3000) ids.add((await cluster!.client.submit(job(next++))).jobId);
+      }),
+    );
+    expect(ids.size).toBe(3000);
+    expect(Number((await cluster.client.call('getStats', {})).submittedTotal)).toBe(3000);
+  });
+});
+
+describe('submit() and the master going away', () => {
+  it('given no master at the address, when submit() is called, then it rejects with one clear line naming the address', async () => {
+    const port = await freePort();
+    const client = new MasterClient({ address: `127.0.0.1:${port}`, timeoutMs: 5000 });
+    try {
+      await expect(client.submit(job(1))).rejects.toMatchObject({ code: 'UNAVAILABLE', message: `cannot reach the master at 127.0.0.1:${port} (connection refused)` });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('given a master that is SIGKILLed and restarted, when submit() is called again, then the in-flight submits reject and the next ones succeed on a new stream', async () => {
+    const dir = tempDir();
+    const db = join(dir.path, 'nucleus.db');
+    let master = await spawnMaster({ db });
+    const client = new MasterClient({ address: master.address, timeoutMs: 10_000 });
+    try {
+      expect((await client.submit(job(1))).jobId).toMatch(/^\d+$/);
+      master.proc.kill('SIGKILL');
+      await master.proc.waitForExit();
+      await expect(client.submit(job(2))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+      master = await spawnMaster({ db, port: master.port });
+      const answer = await waitFor(
+        () => client.submit(job(3)).then((r) => r.jobId, () => null),
+        'a submit to the restarted master',
+        15_000,
+        200,
+      );
+      expect(Number(answer)).toBeGreaterThan(1);
+    } finally {
+      client.close();
+      master.proc.kill('SIGKILL');
+      await master.proc.waitForExit();
+      dir.cleanup();
+    }
+  });
+
+  it('given a producer script that submits and never closes its client, when its work is done, then its process exits by itself', async () => {
+    cluster = await startCluster();
+    const script = `
+      import { MasterClient } from ${JSON.stringify(join(PROJECT_ROOT, 'dist', 'rpc', 'client.js'))};
+      const client = new MasterClient({ address: ${JSON.stringify(cluster.address)} });
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => client.submit({ type: 'noop', payload: Buffer.from(String(i)) })));
+      console.log('submitted', answers.length);
+    `;
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(-1);
+      }, 10_000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    expect(out).toContain('submitted 20');
+    expect(code).toBe(0);
+  });
+});
