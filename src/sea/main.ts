@@ -5,6 +5,8 @@
  * for user handler modules, and the .proto files for gRPC reflection. This module runs on load:
  * it is the program, not a library.
  */
+// First: V8 settings by role, before anything else loads (src/runtime-flags.ts).
+import '../runtime-flags.js';
 import { dirname } from 'node:path';
 import * as sea from 'node:sea';
 import { execute } from '@oclif/core';
