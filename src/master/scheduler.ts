@@ -18,7 +18,7 @@
 import { JobCounts } from './job-counts.js';
 import { JobEventBus, type JobChange } from './events.js';
 import { RunnableSet } from './runnable-set.js';
-import { transition, type JobEvent } from '../core/state-machine.js';
+import { transition, type JobEvent, type JobState } from '../core/state-machine.js';
 import { isTerminal, type AttemptOutcome, type JobStatus, type NewJob } from '../core/job.js';
 import type { Clock } from '../core/clock.js';
 import type { AttemptEnd, InsertedJob, JobStore, LeasedJob, StatusChange } from '../store/job-store.js';
@@ -425,7 +425,7 @@ export class Scheduler {
         continue;
       }
       const event = eventFor(r, this.random());
-      const next = transition({ ...lease.job, status: 'running' }, event, now);
+      const next = transition(runningState(lease.job), event, now);
       this.pendingEnds.push({
         lease,
         session,
@@ -502,7 +502,7 @@ export class Scheduler {
   private endLeases(leases: ActiveLease[], event: JobEvent, outcome: AttemptOutcome, error: string | null, now: number): void {
     if (leases.length === 0) return;
     const ends = leases.map((lease): AttemptEnd => {
-      const next = transition({ ...lease.job, status: 'running' }, event.type === 'timeout' ? { type: 'timeout', jitter: this.random() } : event, now);
+      const next = transition(runningState(lease.job), event.type === 'timeout' ? { type: 'timeout', jitter: this.random() } : event, now);
       return {
         id: lease.job.id,
         attempt: lease.job.attempt,
@@ -680,6 +680,17 @@ export class Scheduler {
     this.events.emit({ id, queue, type, status, previous, attempt, workerId, at, error, ...extra });
   }
 }
+
+/** A leased job's state as the state machine reads it. */
+const runningState = (job: LeasedJob): JobState => ({
+  status: 'running',
+  attempt: job.attempt,
+  failures: job.failures,
+  maxRetries: job.maxRetries,
+  runAt: job.runAt,
+  backoffBaseMs: job.backoffBaseMs,
+  backoffCapMs: job.backoffCapMs,
+});
 
 function eventFor(result: WorkerResult, jitter: number): JobEvent {
   switch (result.outcome) {
