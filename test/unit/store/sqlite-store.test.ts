@@ -145,6 +145,20 @@ describe('insert, claim and end, fenced by attempt', () => {
     expect(store.claim([{ id: ids[0], workerId: 'w3' }], T0 + 6)).toEqual([]);
   });
 
+  it('given a large batch mixing keyed and unkeyed jobs, when inserted, then every answer names the row that holds that job', () => {
+    const jobs = Array.from({ length: 45 }, (_, i) =>
+      newJob({ payload: Buffer.from(`{"n":${i}}`), idempotencyKey: i % 20 === 7 ? `k${i}` : null, runAt: i === 30 ? T0 + 60_000 : T0 }),
+    );
+    const inserted = store.insertJobs(jobs, T0, WINDOW);
+    expect(new Set(inserted.map((j) => j.id)).size).toBe(45);
+    inserted.forEach((answer, i) => {
+      const job = store.getJob(answer.id, false)!;
+      expect(Buffer.from(job.payload).toString()).toBe(`{"n":${i}}`);
+      expect(job.status).toBe(i === 30 ? 'scheduled' : 'queued');
+      expect(answer.status).toBe(job.status);
+    });
+  });
+
   it('given a retry, when the job is claimed again, then the lease moves to attempt 2 and attempt 1 can no longer end it', () => {
     const [{ id }] = store.insertJobs([newJob()], T0, WINDOW);
     store.claim([{ id, workerId: 'w1' }], T0 + 1);
