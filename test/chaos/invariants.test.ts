@@ -50,6 +50,21 @@ describe('chaos judge', () => {
     expect(verdict.jobsRunMoreThanOnce).toBe(1);
   });
 
+  it('given completed jobs whose completing attempt is recorded only in the job row (as the store writes it), when judged, then those leases count', () => {
+    const path = store('job-row.db', [
+      { id: 1, status: 'completed', attempt: 1, key: 'k1', result: { jobId: '1', attempt: 1, worker: 'a' }, attempts: [] },
+      { id: 2, status: 'completed', attempt: 2, key: 'k2', result: { jobId: '2', attempt: 2, worker: 'b' }, attempts: [[1, 'a', 'lost']] },
+    ]);
+    const db = new Database(path);
+    db.prepare(`UPDATE jobs SET worker_id = ? WHERE id = ?`).run('a', 1);
+    db.prepare(`UPDATE jobs SET worker_id = ? WHERE id = ?`).run('b', 2);
+    db.close();
+    const runs: Execution[] = [{ jobId: '1', attempt: 1, worker: 'a' }, { jobId: '2', attempt: 1, worker: 'a' }, { jobId: '2', attempt: 2, worker: 'b' }];
+    const verdict = judge(path, new Map([['k1', '1'], ['k2', '2']]), runs);
+    expect(verdict.violations).toEqual({ terminal: [], lost: [], phantom: [], oneResult: [], lateResult: [], executions: [] });
+    expect(verdict.attemptsByOutcome).toEqual({ lost: 1, completed: 2 });
+  });
+
   it('given a history with one violation of each kind, when judged, then each is reported', () => {
     const path = store('broken.db', [
       { id: 1, status: 'running', attempt: 1, key: 'k1', attempts: [[1, 'a', 'running']] }, // not terminal

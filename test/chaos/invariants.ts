@@ -75,6 +75,14 @@ export function judge(dbPath: string, acknowledged: Map<string, string>, executi
   } finally {
     db.close();
   }
+  // The attempt that completed a job has no row of its own: the job row is its record (worker, attempt).
+  const rowed = new Set(attempts.map((a) => `${a.job_id}:${a.number}`));
+  for (const job of jobs) {
+    if (job.status === 'completed' && job.worker_id !== null && !rowed.has(`${job.id}:${job.attempt}`)) {
+      attempts.push({ job_id: job.id, number: job.attempt, worker_id: job.worker_id, outcome: 'completed' });
+    }
+  }
+  attempts.sort((a, b) => a.job_id - b.job_id || a.number - b.number);
   const v: ChaosVerdict['violations'] = { terminal: [], lost: [], phantom: [], oneResult: [], lateResult: [], executions: [] };
   const byId = new Map(jobs.map((j) => [String(j.id), j]));
   const history = new Map<string, AttemptRow[]>();
