@@ -28,8 +28,9 @@ export interface LoadPlan {
   /** Jobs per submit call; more than 1 uses SubmitJobs with that many jobs. */
   batch: number;
   /**
-   * With batch 1: submit through the client's coalescing `submit()` (concurrent submits share
-   * one SubmitJobs call, as a producer library does), or, when false, one SubmitJob call each.
+   * With batch 1: submit through the client's coalescing `submit()` (concurrent submits travel
+   * as one batch on its SubmitStream, as a producer library does), or, when false, one SubmitJob
+   * call each.
    */
   coalesce: boolean;
   spec: DeepPartial<JobSpec>;
