@@ -121,9 +121,26 @@ export class MasterClient {
 
   private flushSubmits(): void {
     this.flushScheduled = false;
-    const submits = this.pending;
+    const pending = this.pending;
     this.pending = [];
-    if (submits.length === 0) return;
+    // Batches of at most COALESCED_BYTES (a job bigger than that goes alone): the master refuses
+    // a message over its payload limit plus 64 KiB, and submits that are each within the limit
+    // must not be refused for having been sent together.
+    let start = 0;
+    let bytes = 0;
+    for (let i = 0; i < pending.length; i++) {
+      const size = specBytes(pending[i].job);
+      if (i > start && bytes + size > COALESCED_BYTES) {
+        this.sendBatch(pending.slice(start, i));
+        start = i;
+        bytes = 0;
+      }
+      bytes += size;
+    }
+    if (pending.length > 0) this.sendBatch(start === 0 ? pending : pending.slice(start));
+  }
+
+  private sendBatch(submits: PendingSubmit[]): void {
     const jobs = submits.map((s) => JobSpecMessage.fromPartial(s.job));
     if (this.streamUnsupported) {
       this.call('submitJobs', { jobs, partial: true }).then(
@@ -216,6 +233,14 @@ export class MasterClient {
 }
 
 const MAX_COALESCED = 1000;
+/** Most bytes of jobs per coalesced batch; below any master's message limit (payload limit + 64 KiB). */
+const COALESCED_BYTES = 60 * 1024;
+
+/** A job's size on the wire, roughly and from above. */
+function specBytes(job: DeepPartial<JobSpec>): number {
+  const text = (job.type?.length ?? 0) + (job.queue?.length ?? 0) + (job.contentType?.length ?? 0) + (job.idempotencyKey?.length ?? 0);
+  return (job.payload?.length ?? 0) + 3 * text + 64; // UTF-8: at most 3 bytes per UTF-16 unit
+}
 const SUBMIT_STREAM_IDLE_MS = 100;
 
 interface PendingSubmit {

@@ -94,6 +94,20 @@ describe('SubmitStream', () => {
   });
 });
 
+describe('submit() and message size', () => {
+  it('given --max-payload 64KiB, when many submits each near the limit are made at once, then all are committed (they are not sent as one oversized message)', async () => {
+    cluster = await startCluster({ master: { 'max-payload': '64KiB' } });
+    const big = (i: number) => ({ type: 'noop', payload: Buffer.alloc(60 * 1024, i), contentType: 'application/octet-stream' });
+    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => cluster!.client.submit(big(i))));
+    expect(new Set(answers.map((a) => a.jobId)).size).toBe(12);
+    // One over the limit is refused on its own; its neighbours in the same turn are not.
+    const mixed = await Promise.allSettled([cluster.client.submit(big(1)), cluster.client.submit({ type: 'noop', payload: Buffer.alloc(64 * 1024 + 1) }), cluster.client.submit(big(2))]);
+    expect(mixed.map((m) => m.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((mixed[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
+    expect(Number((await cluster.client.call('getStats', {})).submittedTotal)).toBe(14);
+  });
+});
+
 describe('submit() and the master going away', () => {
   it('given no master at the address, when submit() is called, then it rejects with one clear line naming the address', async () => {
     const port = await freePort();
