@@ -52,6 +52,8 @@ const queueToProto = (q: QueueSummary): QueueStats => ({
 });
 
 const WATCH_MAX_BUFFER = 10_000;
+/** Batches of one SubmitStream being committed at once; past it the master stops reading the stream. */
+const SUBMIT_STREAM_WINDOW = 32;
 
 /** One job's answer when each job is judged on its own. */
 const eachToProto = (r: InsertedJob | NucleusError): SubmitJobResponse =>
@@ -62,18 +64,24 @@ const eachToProto = (r: InsertedJob | NucleusError): SubmitJobResponse =>
 /**
  * SubmitStream: every batch is judged and committed like SubmitJobs with `partial`, and answered
  * on the same stream once committed. A batch that cannot be taken at all (too many jobs, master
- * draining, store failing) gets an answer with `error`; the stream goes on. When the client
- * half-closes, the stream ends once every batch it sent is answered.
+ * draining, store failing) gets an answer with `error`; the stream goes on. At most
+ * SUBMIT_STREAM_WINDOW batches are taken at once. When the client half-closes, the stream ends
+ * once every batch it sent is answered.
  */
 function submitStream(master: Master) {
   return (call: ServerDuplexStream<SubmitBatch, SubmitBatchResult>): void => {
     let open = true;
     let clientDone = false;
     let unanswered = 0;
+    let paused = false;
     const answer = (result: SubmitBatchResult) => {
       unanswered--;
       if (!open) return;
       call.write(result);
+      if (paused && unanswered <= SUBMIT_STREAM_WINDOW / 2) {
+        paused = false;
+        call.resume();
+      }
       if (clientDone && unanswered === 0) call.end();
     };
     call.on('data', (batch: SubmitBatch | UndecodableRequest) => {
@@ -85,6 +93,12 @@ function submitStream(master: Master) {
         return;
       }
       unanswered++;
+      // Backpressure: past the window, stop reading (HTTP/2 flow control holds the client) until
+      // answers catch up, so one stream cannot pile unbounded work on the master.
+      if (unanswered >= SUBMIT_STREAM_WINDOW && !paused) {
+        paused = true;
+        call.pause();
+      }
       const batchId = batch.batchId;
       const refuse = (error: unknown) => {
         const e = toNucleusError(error);

@@ -66,6 +66,17 @@ describe('SubmitStream', () => {
     expect(answers.every((a) => a.error === '' && a.results.length === 50)).toBe(true);
   });
 
+  it('given far more batches written at once than the master takes at a time, when it reads them in windows, then every batch is answered once', async () => {
+    cluster = await startCluster();
+    const { stream, write, answers, isEnded } = rawStream(cluster);
+    for (let b = 1; b <= 400; b++) write({ batchId: b, jobs: Array.from({ length: 5 }, (_, i) => job(b * 10 + i)) });
+    stream.end();
+    await waitFor(() => isEnded(), 'the master to end the stream', 20_000);
+    expect(answers.map((a) => a.batchId).sort((x, y) => x - y)).toEqual(Array.from({ length: 400 }, (_, i) => i + 1));
+    expect(answers.every((a) => a.error === '' && a.results.length === 5)).toBe(true);
+    expect(Number((await cluster.client.call('getStats', {})).submittedTotal)).toBe(2000);
+  });
+
   it('given a master that is shutting down, when a batch comes, then it is answered UNAVAILABLE and nothing is written', async () => {
     cluster = await startCluster();
     await cluster.client.submit(job(0));
