@@ -113,7 +113,8 @@ export function outcomeFromProto(outcome: Outcome): ResultOutcome {
   return OUTCOMES[outcome] ?? 'error';
 }
 
+const OUTCOME_CODES = new Map<ResultOutcome, Outcome>(Object.entries(OUTCOMES).map(([code, outcome]) => [outcome, Number(code) as Outcome]));
+
 export function outcomeToProto(outcome: ResultOutcome): Outcome {
-  const entry = Object.entries(OUTCOMES).find(([, v]) => v === outcome);
-  return entry ? (Number(entry[0]) as Outcome) : Outcome.OUTCOME_ERROR;
+  return OUTCOME_CODES.get(outcome) ?? Outcome.OUTCOME_ERROR;
 }
