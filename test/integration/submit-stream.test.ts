@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { startCluster, tempDir, waitFor, type TestCluster } from '../helpers/cluster.js';
 import { PROJECT_ROOT, freePort, killAll, spawnMaster } from '../helpers/process.js';
 import { MasterClient } from '../../src/rpc/client.js';
-import { SubmitBatch, type DeepPartial, type SubmitBatchResult } from '../../src/rpc/generated/nucleus/v1/jobs.js';
-import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { JobServiceService, SubmitBatch, type DeepPartial, type SubmitBatchResult, type SubmitJobsRequest } from '../../src/rpc/generated/nucleus/v1/jobs.js';
+import { Server, ServerCredentials, type ClientDuplexStream, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 
 let cluster: TestCluster | null = null;
 afterEach(async () => {
@@ -116,6 +116,31 @@ describe('submit() and message size', () => {
     expect(mixed.map((m) => m.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((mixed[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'RESOURCE_EXHAUSTED' });
     expect(Number((await cluster.client.call('getStats', {})).submittedTotal)).toBe(14);
+  });
+});
+
+describe('submit() and an older master', () => {
+  it('given a master without SubmitStream, when submit() is called, then the batch goes again as a SubmitJobs call and every submit gets its answer', async () => {
+    // A server that knows SubmitJobs only, as a master from before SubmitStream does.
+    const server = new Server();
+    let calls = 0;
+    server.addService(JobServiceService, {
+      submitJobs: (call: ServerUnaryCall<SubmitJobsRequest, unknown>, done: sendUnaryData<unknown>) => {
+        calls++;
+        done(null, { results: call.request.jobs.map((j, i) => ({ jobId: String(100 + i), status: 1, duplicate: false, error: '', errorCode: '' })) });
+      },
+    } as never);
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    const client = new MasterClient({ address: `127.0.0.1:${port}`, timeoutMs: 5000 });
+    try {
+      const answers = await Promise.all([client.submit(job(1)), client.submit(job(2))]);
+      expect(answers.map((a) => a.jobId)).toEqual(['100', '101']);
+      expect((await client.submit(job(3))).jobId).toBe('100');
+      expect(calls).toBe(2);
+    } finally {
+      client.close();
+      server.forceShutdown();
+    }
   });
 });
 
