@@ -86,18 +86,7 @@ export function transition(job: JobState, event: JobEvent, now: number): Transit
   if (!canApply(job.status, event.type)) {
     throw failedPrecondition(`cannot ${describe(event.type)} a job that is ${job.status.replace('_', ' ')}`);
   }
-  // Only the state's own fields (callers may pass a whole job), in one shape for every call.
-  const next: Transition = {
-    status: job.status,
-    attempt: job.attempt,
-    failures: job.failures,
-    maxRetries: job.maxRetries,
-    runAt: job.runAt,
-    backoffBaseMs: job.backoffBaseMs,
-    backoffCapMs: job.backoffCapMs,
-    front: false,
-    countedFailure: false,
-  };
+  const next: Transition = { ...job, front: false, countedFailure: false };
   switch (event.type) {
     case 'due':
       next.status = 'queued';

@@ -112,8 +112,8 @@ export class MasterClient {
 
   private pending: PendingSubmit[] = [];
   private flushScheduled = false;
-  private submitStream: ClientDuplexStream<SubmitBatch, SubmitBatchResult> | null = null;
-  private readonly inFlight = new Map<number, { submits: PendingSubmit[]; timer: NodeJS.Timeout; stream: object }>();
+  private submitStream: SubmitStream | null = null;
+  private readonly inFlight = new Map<number, InFlightBatch>();
   private nextBatchId = 1;
   private idleTimer: NodeJS.Timeout | null = null;
   /** The master predates SubmitStream: batches go as SubmitJobs calls. */
@@ -164,7 +164,7 @@ export class MasterClient {
     stream.write({ batchId, jobs });
   }
 
-  private openSubmitStream(): ClientDuplexStream<SubmitBatch, SubmitBatchResult> {
+  private openSubmitStream(): SubmitStream {
     if (this.submitStream) return this.submitStream;
     const stream = this.raw.submitStream();
     this.submitStream = stream;
@@ -181,7 +181,7 @@ export class MasterClient {
     });
     const ended = (error: unknown) => {
       if (this.submitStream === stream) this.submitStream = null;
-      const batches: Array<{ submits: PendingSubmit[]; timer: NodeJS.Timeout }> = [];
+      const batches: InFlightBatch[] = [];
       for (const [id, b] of this.inFlight) {
         if (b.stream !== stream) continue;
         this.inFlight.delete(id);
@@ -242,6 +242,15 @@ function specBytes(job: DeepPartial<JobSpec>): number {
   return (job.payload?.length ?? 0) + 3 * text + 64; // UTF-8: at most 3 bytes per UTF-16 unit
 }
 const SUBMIT_STREAM_IDLE_MS = 100;
+
+type SubmitStream = ClientDuplexStream<SubmitBatch, SubmitBatchResult>;
+
+/** A batch sent on a submit stream and not answered yet. */
+interface InFlightBatch {
+  submits: PendingSubmit[];
+  timer: NodeJS.Timeout;
+  stream: SubmitStream;
+}
 
 interface PendingSubmit {
   job: DeepPartial<JobSpec>;

@@ -51,15 +51,14 @@ export function setNativeBinding(loader: (() => string | object) | null): void {
   defaultNativeBinding = loader;
 }
 
-const LEASE_COLUMNS = `id, attempt, failures, queue, type, priority, payload, content_type, timeout_ms,
-  max_retries, backoff_base_ms, backoff_cap_ms, created_at, run_at, worker_id, started_at`;
-
-/** The columns a claim returns, in this order (raw rows: no object per row from the driver). */
+/** The columns a lease is made of, in this order (raw rows: no object per row from the driver). */
 const CLAIM_COLUMNS = `id, attempt, failures, queue, type, priority, payload, content_type, timeout_ms,
   max_retries, backoff_base_ms, backoff_cap_ms, created_at, run_at`;
 type ClaimRow = [number, number, number, string, string, number, Buffer, string, number, number, number, number, number, number];
+/** A running job as loaded at start-up: the same columns, then its worker and start. */
+type RunningRow = [...ClaimRow, string, number];
 
-const fromClaimRow = (r: ClaimRow, workerId: string, startedAt: number): LeasedJob => ({
+const leaseFromRow = (r: ClaimRow | RunningRow, workerId: string, startedAt: number): LeasedJob => ({
   id: r[0],
   attempt: r[1],
   failures: r[2],
@@ -148,44 +147,6 @@ interface JobRow {
   finished_at: number | null;
   started_at: number | null;
 }
-
-interface LeaseRow {
-  id: number;
-  attempt: number;
-  failures: number;
-  queue: string;
-  type: string;
-  priority: number;
-  payload: Buffer;
-  content_type: string;
-  timeout_ms: number;
-  max_retries: number;
-  backoff_base_ms: number;
-  backoff_cap_ms: number;
-  created_at: number;
-  run_at: number;
-  worker_id: string;
-  started_at: number;
-}
-
-const toLease = (row: LeaseRow): LeasedJob => ({
-  id: row.id,
-  attempt: row.attempt,
-  failures: row.failures,
-  queue: row.queue,
-  type: row.type,
-  priority: row.priority,
-  payload: row.payload,
-  contentType: row.content_type,
-  timeoutMs: row.timeout_ms,
-  maxRetries: row.max_retries,
-  backoffBaseMs: row.backoff_base_ms,
-  backoffCapMs: row.backoff_cap_ms,
-  createdAt: row.created_at,
-  runAt: row.run_at,
-  workerId: row.worker_id,
-  startedAt: row.started_at,
-});
 
 const toRecord = (row: JobRow): JobRecord => ({
   id: row.id,
@@ -326,7 +287,9 @@ export class SqliteJobStore implements JobStore {
       counts: db.prepare(`SELECT queue, status, count(*) AS count FROM jobs GROUP BY queue, status`),
       queued: db.prepare(`SELECT id, queue, type, priority, front FROM jobs WHERE status = 'queued' AND status <> 'completed'
         ORDER BY priority, front DESC, id`),
-      running: db.prepare(`SELECT ${LEASE_COLUMNS} FROM jobs WHERE status = 'running' AND status <> 'completed'`),
+      running: db
+        .prepare(`SELECT ${CLAIM_COLUMNS}, worker_id, started_at FROM jobs WHERE status = 'running' AND status <> 'completed'`)
+        .raw(true),
       progress: db.prepare(`UPDATE jobs SET progress = ?, progress_message = ?, updated_at = ?
         WHERE id = ? AND status = 'running' AND attempt = ?`),
       setPaused: db.prepare(`INSERT INTO queues (name, paused) VALUES (?, ?)
@@ -398,7 +361,7 @@ export class SqliteJobStore implements JobStore {
     return this.tx(() => {
       const leased: LeasedJob[] = [];
       for (const [workerId, ids] of byWorker) {
-        for (const row of claim.all(workerId, now, now, JSON.stringify(ids)) as ClaimRow[]) leased.push(fromClaimRow(row, workerId, now));
+        for (const row of claim.all(workerId, now, now, JSON.stringify(ids)) as ClaimRow[]) leased.push(leaseFromRow(row, workerId, now));
       }
       return leased;
     });
@@ -555,7 +518,7 @@ export class SqliteJobStore implements JobStore {
   }
 
   loadRunning(): LeasedJob[] {
-    return (this.stmt.running.all() as LeaseRow[]).map(toLease);
+    return (this.stmt.running.all() as RunningRow[]).map((r) => leaseFromRow(r, r[14], r[15]));
   }
 
   updateProgress(updates: ProgressUpdate[], now: number): void {

@@ -143,7 +143,11 @@ describe('fuzz: SubmitStream', () => {
       }
       if (garbage) stream.write(rng.chance(0.5) ? hostileBytes(rng, 0) : Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f]));
       stream.end();
-      const status = await Promise.race([closed, new Promise<ServiceError | null>((_, rej) => setTimeout(() => rej(new Error(`stream #${s} garbage=${garbage} answers=${answers.length}/${batches} never closed`)), 10_000))]);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`stream #${s} garbage=${garbage} answers=${answers.length}/${batches} never closed`)), 10_000);
+      });
+      const status = await Promise.race([closed, deadline]).finally(() => clearTimeout(timer));
       raw.close();
       const context = `stream #${s} ${replay}`;
       if (status) {
