@@ -1,7 +1,7 @@
 // Scenarios A, B and C of the peer harness, for Nucleus, with the same shapes and definitions, so
 // that the figures sit side by side with BullMQ's measured in the same sitting:
 //   A. enqueue 20,000 no-op jobs (single: 64 concurrent callers, one job per submit; bulk:
-//      SubmitJobs of 1,000, one call after another), then drain them with one worker process at
+//      submitMany() of 1,000, one call after another), then drain them with one worker process at
 //      concurrency 64. The enqueue rate is n / (first call .. last answer); the drain clock starts
 //      when the queue is resumed and stops when the worker receives the master's ack of the
 //      n-th result (the master acks after the completion is committed).

@@ -212,7 +212,8 @@ export function forkScript(file, payload) {
  */
 function profileArgs(role) {
   const dir = process.env.BENCH_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, role)}`] : [];
+  const interval = process.env.BENCH_CPU_PROF_INTERVAL; // µs between samples (V8's default: 1000)
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, role)}`, ...(interval ? [`--cpu-prof-interval=${interval}`] : [])] : [];
 }
 
 function wrap(child) {

@@ -1,5 +1,5 @@
 // Producer process of the scenarios, the same shapes as the peer harness's producer:
-//   bulk:   SubmitJobs calls of `chunk` jobs, one after another;
+//   bulk:   submitMany() calls of `chunk` jobs (the client's bulk API), one after another;
 //   single: `concurrency` callers, each awaiting one submit at a time, through the client's
 //           submit() (which coalesces concurrent submits into one call) or, with
 //           `coalesce: false`, one SubmitJob call per job;
@@ -20,7 +20,7 @@ async function bulk() {
     const ts = nowMs();
     const jobs = [];
     for (let j = i; j < Math.min(args.n, i + args.chunk); j++) jobs.push(spec(j, ts));
-    await client.call('submitJobs', { jobs });
+    await client.submitMany(jobs);
   }
   return { enqueueMs: nowMs() - t0, sent: args.n };
 }
@@ -84,4 +84,6 @@ process.on('message', async (m) => {
   client.close();
   process.exit(0);
 });
+// Connected before the clock starts, as the peer harness's producers are (BullMQ: waitUntilReady).
+await client.waitForReady();
 process.send({ type: 'ready' });

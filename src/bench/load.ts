@@ -173,8 +173,14 @@ export class LoadGenerator {
       } else if (this.plan.batch === 1) {
         ids = [(await this.client.call('submitJob', { job: this.plan.spec })).jobId];
       } else {
-        const response = await this.client.call('submitJobs', { jobs: new Array(n).fill(this.plan.spec) });
-        ids = response.results.map((r) => r.jobId);
+        const answers = await this.client.submitMany(new Array(n).fill(this.plan.spec));
+        ids = answers.filter((a) => a.jobId).map((a) => a.jobId);
+        const refused = answers.find((a) => !a.jobId);
+        if (refused) {
+          stats.errors++;
+          stats.failedJobs += n - ids.length;
+          stats.firstError ??= refused.error;
+        }
       }
       const answered = this.now();
       stats.latency.push(answered - started);

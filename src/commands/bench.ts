@@ -21,7 +21,7 @@ export class Bench extends ClientCommand {
     jobs: Flags.integer({ char: 'n', summary: 'Jobs to submit. Default: 10000.', default: 10_000, min: 1 }),
     concurrency: Flags.integer({ char: 'c', summary: 'Closed loop: calls in flight. Default: 64.', default: 64, min: 1, max: 10_000, exclusive: ['rate'] }),
     rate: Flags.integer({ char: 'r', summary: 'Open loop: jobs per second, offered on schedule whatever the answers.', min: 1 }),
-    batch: Flags.integer({ char: 'b', summary: `Jobs per submit call (SubmitJobs when over 1; at most ${MAX_BATCH}). Default: 1.`, default: 1, min: 1, max: MAX_BATCH }),
+    batch: Flags.integer({ char: 'b', summary: `Jobs per submit call (the client's submitMany() when over 1; at most ${MAX_BATCH}). Default: 1.`, default: 1, min: 1, max: MAX_BATCH }),
     coalesce: Flags.boolean({ summary: 'With --batch 1: submit through the client\'s submit(), which sends the submits made together as one batch on its SubmitStream; --no-coalesce makes one SubmitJob call per job. Default: on.', default: true, allowNo: true }),
     type: Flags.string({ char: 't', summary: `Job type: ${BENCH_TYPES.join(', ')} or your own. Default: noop.`, default: 'noop' }),
     'duration-ms': Flags.integer({ summary: 'For --type sleep: how long each job runs, ms. Default: 100.', default: 100, min: 0 }),

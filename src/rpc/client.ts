@@ -79,6 +79,20 @@ export class MasterClient {
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
+  /**
+   * Resolves once the connection to the master is up, so that a producer can fail fast (or start
+   * its clock) before its first submit; rejects with one clear line when the master cannot be
+   * reached within `timeoutMs`. Calls connect by themselves; this is never required.
+   */
+  waitForReady(timeoutMs = this.timeoutMs): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.raw.waitForReady(Date.now() + timeoutMs, (error) => {
+        if (error) reject(new NucleusError(ErrorCode.Unavailable, `cannot reach the master at ${this.options.address} (no connection within ${timeoutMs} ms)`));
+        else resolve();
+      });
+    });
+  }
+
   /** Calls a unary method: `client.call('getJobStatus', {jobId})`; unset fields take their defaults. */
   call<M extends UnaryName>(method: M, request: DeepPartial<RequestOf<M>>, timeoutMs = this.timeoutMs): Promise<ResponseOf<M>> {
     const fn = this.raw[method] as unknown as Unary<RequestOf<M>, ResponseOf<M>>;
@@ -119,33 +133,60 @@ export class MasterClient {
   /** The master predates SubmitStream: batches go as SubmitJobs calls. */
   private streamUnsupported = false;
 
+  /**
+   * Submits many jobs and resolves with one answer per job, in order: `jobId`, or `error` and
+   * `errorCode` for a job the master refused (each job is judged on its own, as with `partial`).
+   * The jobs travel as batches of at most SUBMIT_MANY_BATCH on the submit stream, one batch per
+   * turn of the event loop, so that the master commits one batch while the next is encoded. Every
+   * answered job is committed. Rejects only when no batch was answered at all (master unreachable,
+   * draining, no answer in time); when only some were, the others' jobs carry that error.
+   */
+  async submitMany(jobs: DeepPartial<JobSpec>[]): Promise<SubmitJobResponse[]> {
+    const parts = splitBatches(jobs, SUBMIT_MANY_BATCH);
+    const answers = await new Promise<(SubmitJobResponse[] | Error)[]>((resolve) => {
+      const out: (SubmitJobResponse[] | Error)[] = new Array(parts.length);
+      let left = parts.length;
+      if (left === 0) resolve(out);
+      let next = 0;
+      const sendNext = () => {
+        const i = next++;
+        this.sendBatch(
+          parts[i].map((job) => JobSpecMessage.fromPartial(job)),
+          (answer) => {
+            out[i] = answer;
+            if (--left === 0) resolve(out);
+          },
+        );
+        if (next < parts.length) setImmediate(sendNext);
+      };
+      if (left > 0) sendNext();
+    });
+    if (answers.length > 0 && answers.every((a) => a instanceof Error)) throw answers[0];
+    return answers.flatMap((a, i) =>
+      a instanceof Error
+        ? parts[i].map(() => ({ jobId: '', status: 0, duplicate: false, error: a.message, errorCode: (a as NucleusError).code ?? ErrorCode.Internal }))
+        : parts[i].map((_, k) => a[k] ?? { jobId: '', status: 0, duplicate: false, error: 'the master gave no answer for this job', errorCode: ErrorCode.Internal }),
+    );
+  }
+
   private flushSubmits(): void {
     this.flushScheduled = false;
     const pending = this.pending;
     this.pending = [];
-    // Batches of at most COALESCED_BYTES (a job bigger than that goes alone): the master refuses
-    // a message over its payload limit plus 64 KiB, and submits that are each within the limit
-    // must not be refused for having been sent together.
-    let start = 0;
-    let bytes = 0;
-    for (let i = 0; i < pending.length; i++) {
-      const size = specBytes(pending[i].job);
-      if (i > start && bytes + size > COALESCED_BYTES) {
-        this.sendBatch(pending.slice(start, i));
-        start = i;
-        bytes = 0;
-      }
-      bytes += size;
+    for (const submits of splitBatches(pending, MAX_COALESCED, (s) => s.job)) {
+      this.sendBatch(
+        submits.map((s) => JobSpecMessage.fromPartial(s.job)),
+        (answer) => (answer instanceof Error ? submits.forEach((s) => s.reject(answer)) : settle(submits, answer)),
+      );
     }
-    if (pending.length > 0) this.sendBatch(start === 0 ? pending : pending.slice(start));
   }
 
-  private sendBatch(submits: PendingSubmit[]): void {
-    const jobs = submits.map((s) => JobSpecMessage.fromPartial(s.job));
+  /** Sends one batch on the submit stream (or as a SubmitJobs call to a master without it). */
+  private sendBatch(jobs: JobSpec[], done: BatchDone): void {
     if (this.streamUnsupported) {
       this.call('submitJobs', { jobs, partial: true }).then(
-        ({ results }) => settle(submits, results),
-        (error) => submits.forEach((s) => s.reject(error)),
+        ({ results }) => done(results),
+        (error) => done(error),
       );
       return;
     }
@@ -153,14 +194,13 @@ export class MasterClient {
     this.nextBatchId = this.nextBatchId >= 0xffffffff ? 1 : this.nextBatchId + 1;
     const timer = setTimeout(() => {
       this.inFlight.delete(batchId);
-      const error = new NucleusError(ErrorCode.DeadlineExceeded, `the master at ${this.options.address} did not answer in time`);
-      submits.forEach((s) => s.reject(error));
+      done(new NucleusError(ErrorCode.DeadlineExceeded, `the master at ${this.options.address} did not answer in time`));
       this.armIdle();
     }, this.timeoutMs);
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
     const stream = this.openSubmitStream();
-    this.inFlight.set(batchId, { submits, timer, stream });
+    this.inFlight.set(batchId, { jobs, done, timer, stream });
     stream.write({ batchId, jobs });
   }
 
@@ -173,10 +213,7 @@ export class MasterClient {
       if (!batch) return; // timed out already
       this.inFlight.delete(answer.batchId);
       clearTimeout(batch.timer);
-      if (answer.error) {
-        const error = new NucleusError((answer.errorCode as ErrorCode) || ErrorCode.Internal, answer.error);
-        batch.submits.forEach((s) => s.reject(error));
-      } else settle(batch.submits, answer.results);
+      batch.done(answer.error ? new NucleusError((answer.errorCode as ErrorCode) || ErrorCode.Internal, answer.error) : answer.results);
       this.armIdle();
     });
     const ended = (error: unknown) => {
@@ -192,9 +229,8 @@ export class MasterClient {
         this.streamUnsupported = true;
         for (const b of batches) {
           clearTimeout(b.timer);
-          this.pending.push(...b.submits);
+          this.sendBatch(b.jobs, b.done);
         }
-        this.flushSubmits();
         return;
       }
       const failure = error
@@ -202,7 +238,7 @@ export class MasterClient {
         : new NucleusError(ErrorCode.Unavailable, `the master at ${this.options.address} closed the submit stream`);
       for (const b of batches) {
         clearTimeout(b.timer);
-        b.submits.forEach((s) => s.reject(failure));
+        b.done(failure);
       }
     };
     stream.on('error', (error) => ended(error));
@@ -233,8 +269,35 @@ export class MasterClient {
 }
 
 const MAX_COALESCED = 1000;
+/**
+ * Most jobs per batch of submitMany(). Smaller batches let the master work on one while the
+ * client encodes the next; each costs a message and a commit.
+ */
+const SUBMIT_MANY_BATCH = 256;
 /** Most bytes of jobs per coalesced batch; below any master's message limit (payload limit + 64 KiB). */
 const COALESCED_BYTES = 60 * 1024;
+
+/**
+ * Cuts items into batches of at most `maxCount` and at most COALESCED_BYTES of jobs (a job bigger
+ * than that goes alone): the master refuses a message over its payload limit plus 64 KiB, and jobs
+ * that are each within the limit must not be refused for having been sent together.
+ */
+function splitBatches<T>(items: T[], maxCount: number, jobOf: (item: T) => DeepPartial<JobSpec> = (item) => item as DeepPartial<JobSpec>): T[][] {
+  const batches: T[][] = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < items.length; i++) {
+    const size = specBytes(jobOf(items[i]));
+    if (i > start && (bytes + size > COALESCED_BYTES || i - start >= maxCount)) {
+      batches.push(items.slice(start, i));
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+  }
+  if (items.length > start) batches.push(start === 0 ? items : items.slice(start));
+  return batches;
+}
 
 /** A job's size on the wire, roughly and from above. */
 function specBytes(job: DeepPartial<JobSpec>): number {
@@ -245,9 +308,13 @@ const SUBMIT_STREAM_IDLE_MS = 100;
 
 type SubmitStream = ClientDuplexStream<SubmitBatch, SubmitBatchResult>;
 
+/** Receives a batch's answers, or the error that left it unanswered. */
+type BatchDone = (answer: SubmitJobResponse[] | Error) => void;
+
 /** A batch sent on a submit stream and not answered yet. */
 interface InFlightBatch {
-  submits: PendingSubmit[];
+  jobs: JobSpec[];
+  done: BatchDone;
   timer: NodeJS.Timeout;
   stream: SubmitStream;
 }

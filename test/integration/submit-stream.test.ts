@@ -207,3 +207,61 @@ describe('submit() and the master going away', () => {
     expect(code).toBe(0);
   });
 });
+
+describe('submitMany()', () => {
+  it('given 2,500 jobs with two bad ones among them, when submitted in one call, then every answer is in order, the bad ones name their field, and the rest are committed once', async () => {
+    cluster = await startCluster();
+    const jobs: ReturnType<typeof job>[] = Array.from({ length: 2500 }, (_, i) => job(i));
+    jobs[7] = { ...jobs[7], type: '' };
+    jobs[1800] = { ...jobs[1800], priority: 11 } as never;
+    const answers = await cluster.client.submitMany(jobs);
+    expect(answers).toHaveLength(2500);
+    expect(answers[7]).toMatchObject({ jobId: '', errorCode: 'INVALID_ARGUMENT' });
+    expect(answers[7].error).toContain('job.type');
+    expect(answers[1800]).toMatchObject({ jobId: '', errorCode: 'INVALID_ARGUMENT' });
+    expect(answers[1800].error).toContain('job.priority');
+    const ids = answers.filter((_, i) => i !== 7 && i !== 1800).map((a) => Number(a.jobId));
+    expect(new Set(ids).size).toBe(2498);
+    // In order: the ids grow with the position (one writer hands them out in arrival order).
+    expect(ids.every((id, i) => i === 0 || id > ids[i - 1])).toBe(true);
+    expect(Number((await cluster.client.call('getStats', {})).submittedTotal)).toBe(2498);
+    // Each answer belongs to its job: job 2,000's payload is { i: 2000 }.
+    const status = await cluster.client.call('getJobStatus', { jobId: answers[2000].jobId });
+    expect(JSON.parse(Buffer.from(status.job!.payload).toString())).toEqual({ i: 2000 });
+  });
+
+  it('given --max-payload 64KiB and jobs each near the limit, when submitted in one call, then all are committed (no message over the limit)', async () => {
+    cluster = await startCluster({ master: { 'max-payload': '64KiB' } });
+    const answers = await cluster.client.submitMany(Array.from({ length: 6 }, (_, i) => ({ type: 'noop', payload: Buffer.alloc(60 * 1024, i) })));
+    expect(answers.every((a) => /^\d+$/.test(a.jobId))).toBe(true);
+  });
+
+  it('given no jobs, when submitted, then the answer is empty and nothing is sent', async () => {
+    cluster = await startCluster();
+    expect(await cluster.client.submitMany([])).toEqual([]);
+  });
+
+  it('given no master at the address, when submitMany() and waitForReady() are called, then each rejects with one clear line naming the address', async () => {
+    const port = await freePort();
+    const client = new MasterClient({ address: `127.0.0.1:${port}`, timeoutMs: 1000 });
+    try {
+      await expect(client.submitMany([job(1), job(2)])).rejects.toMatchObject({ code: 'UNAVAILABLE', message: `cannot reach the master at 127.0.0.1:${port} (connection refused)` });
+      await expect(client.waitForReady(500)).rejects.toMatchObject({
+        code: 'UNAVAILABLE',
+        message: `cannot reach the master at 127.0.0.1:${port} (no connection within 500 ms)`,
+      });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('given a running master, when waitForReady() is called, then it resolves', async () => {
+    cluster = await startCluster();
+    const client = new MasterClient({ address: cluster.address });
+    try {
+      await expect(client.waitForReady(5000)).resolves.toBeUndefined();
+    } finally {
+      client.close();
+    }
+  });
+});
