@@ -259,7 +259,7 @@ export class Scheduler {
         if (session.free - taken <= 0) continue;
         const pick = this.runnable.take(session.queues, session.types, this.paused);
         if (!pick) continue;
-        picks.set(pick.id, { ...pick, session });
+        picks.set(pick.id, { queue: pick.queue, type: pick.type, priority: pick.priority, session }); // no spread: see transition()
         reserved.set(session, taken + 1);
         progress = true;
       }
@@ -623,7 +623,7 @@ export class Scheduler {
     if (change.from === 'queued') this.runnable.remove(change);
     this.counts.move(change.queue, change.from, change.to);
     if (change.to === 'queued') {
-      this.runnable.add({ ...change, front: false });
+      this.runnable.add({ id: change.id, queue: change.queue, type: change.type, priority: change.priority, front: false });
       this.scheduleDispatch();
     }
     if (isTerminal(change.to)) this.finishedTotal++;

@@ -420,7 +420,7 @@ export class SqliteJobStore implements JobStore {
         const row = (
           to === 'queued' ? this.stmt.redrive.get(now, now, id, from) : this.stmt.setStatus.get(to, now, isTerminal(to) ? now : null, id, from)
         ) as { id: number; queue: string; type: string; priority: number } | undefined;
-        if (row) changes.push({ ...row, from, to, front: false });
+        if (row) changes.push({ id: row.id, queue: row.queue, type: row.type, priority: row.priority, from, to, front: false });
       }
       return changes;
     });
@@ -514,7 +514,13 @@ export class SqliteJobStore implements JobStore {
   }
 
   loadQueued(): RunnableJob[] {
-    return (this.stmt.queued.all() as Array<Omit<RunnableJob, 'front'> & { front: number }>).map((r) => ({ ...r, front: r.front === 1 }));
+    return (this.stmt.queued.all() as Array<Omit<RunnableJob, 'front'> & { front: number }>).map((r) => ({
+      id: r.id,
+      queue: r.queue,
+      type: r.type,
+      priority: r.priority,
+      front: r.front === 1,
+    }));
   }
 
   loadRunning(): LeasedJob[] {
