@@ -69,6 +69,37 @@ const specSchema = z.object({
   backoffCapMs: intIn(0, JOB_LIMITS.maxDelayMs, ' ms').optional(),
 });
 
+type ParsedSpec = z.infer<typeof specSchema>;
+
+/**
+ * The last spec that passed, field by field (payload aside, which is checked on its own). Jobs of
+ * a batch usually differ only in their payload, so the next one with the same fields reuses the
+ * schema's answer instead of parsing again (about 1.5 µs per job, a sixth of a master's work per
+ * submitted job). Only a spec that passed is remembered, so an invalid one is always parsed.
+ */
+let lastPassed: ParsedSpec | null = null;
+
+const sameFields = (a: JobSpecInput, b: ParsedSpec): boolean =>
+  a.type === b.type &&
+  a.contentType === b.contentType &&
+  a.queue === b.queue &&
+  a.priority === b.priority &&
+  a.maxRetries === b.maxRetries &&
+  a.timeoutMs === b.timeoutMs &&
+  a.runAtMs === b.runAtMs &&
+  a.delayMs === b.delayMs &&
+  a.idempotencyKey === b.idempotencyKey &&
+  a.backoffBaseMs === b.backoffBaseMs &&
+  a.backoffCapMs === b.backoffCapMs;
+
+function parseSpec(input: JobSpecInput, field: string): ParsedSpec {
+  if (lastPassed && sameFields(input, lastPassed)) return lastPassed;
+  const parsed = specSchema.safeParse(input);
+  if (!parsed.success) throw zodError(field, parsed.error);
+  lastPassed = parsed.data;
+  return parsed.data;
+}
+
 /** Turns zod's first issue into our INVALID_ARGUMENT with the field path. */
 const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
@@ -85,9 +116,7 @@ export function zodError(prefix: string, error: z.ZodError): NucleusError {
  * Throws INVALID_ARGUMENT, or RESOURCE_EXHAUSTED for a payload over the limit.
  */
 export function validateJobSpec(input: JobSpecInput, now: number, limits: SpecLimits, field = 'job'): NewJob {
-  const parsed = specSchema.safeParse(input);
-  if (!parsed.success) throw zodError(field, parsed.error);
-  const spec = parsed.data;
+  const spec = parseSpec(input, field);
   const payload = input.payload ?? new Uint8Array();
   if (payload.byteLength > limits.maxPayloadBytes) {
     throw new NucleusError(

@@ -253,6 +253,8 @@ export class SqliteJobStore implements JobStore {
   private prepareAll() {
     const db = this.db;
     return {
+      transaction: { begin: db.prepare('BEGIN'), commit: db.prepare('COMMIT'), rollback: db.prepare('ROLLBACK') },
+      savepoint: { begin: db.prepare('SAVEPOINT nucleus'), commit: db.prepare('RELEASE nucleus'), rollback: db.prepare('ROLLBACK TO nucleus') },
       insert: db.prepare(`INSERT INTO jobs ${INSERT_COLUMNS} VALUES ${INSERT_ROW}`),
       insertMany: db.prepare(`INSERT INTO jobs ${INSERT_COLUMNS} VALUES ${Array(INSERT_ROWS).fill(INSERT_ROW).join(', ')}`),
       byKey: db.prepare(`SELECT id, status, finished_at FROM jobs WHERE idempotency_key = ?`),
@@ -303,13 +305,32 @@ export class SqliteJobStore implements JobStore {
     };
   }
 
+  /**
+   * Runs fn in one transaction (a savepoint when already in one), as better-sqlite3's
+   * `db.transaction(fn)()` does, but with statements prepared once: wrapping a new function per
+   * call cost 1.6% of the master's time in the drain.
+   */
   private tx<T>(fn: () => T): T {
+    const nested = this.db.inTransaction;
+    const { begin, commit, rollback } = nested ? this.stmt.savepoint : this.stmt.transaction;
     try {
-      return this.db.transaction(fn)();
+      begin.run();
+      try {
+        const result = fn();
+        commit.run();
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) {
+          rollback.run();
+          if (nested) commit.run();
+        }
+        throw error;
+      }
     } catch (error) {
       throw storeError(error);
     }
   }
+
 
   insertJobs(jobs: NewJob[], now: number, idempotencyWindowMs: number): InsertedJob[] {
     const { insertMany } = this.stmt;

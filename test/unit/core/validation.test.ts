@@ -159,3 +159,29 @@ describe('parseStatus and parseName', () => {
     expect(failure(() => parseName('a'.repeat(129), 'worker_id')).message).toBe('worker_id: must be at most 128 characters');
   });
 });
+
+describe('validateJobSpec: a batch of jobs that differ only in payload', () => {
+  it('given a valid spec just checked, when the next differs in one field and that field is invalid, then it is still refused', () => {
+    const ok = { type: 'email', queue: 'mail', priority: 3, payload: Buffer.from('a') };
+    expect(validateJobSpec(ok, NOW, LIMITS).priority).toBe(3);
+    // Same fields again, other payload: same answer.
+    expect(validateJobSpec({ ...ok, payload: Buffer.from('b') }, NOW, LIMITS)).toMatchObject({ type: 'email', queue: 'mail', priority: 3 });
+    for (const [bad, field] of [
+      [{ ...ok, priority: 11 }, 'job.priority'],
+      [{ ...ok, type: 'bad type' }, 'job.type'],
+      [{ ...ok, queue: '' }, 'job.queue'],
+      [{ ...ok, maxRetries: -1 }, 'job.max_retries'],
+      [{ ...ok, priority: '3' as unknown as number }, 'job.priority'],
+    ] as const) {
+      expect(() => validateJobSpec(bad, NOW, LIMITS)).toThrow(field);
+      // And the valid one after it still passes.
+      expect(validateJobSpec(ok, NOW, LIMITS).queue).toBe('mail');
+    }
+  });
+
+  it('given the same fields, when the payload is over the limit, then it is refused even though the fields were checked before', () => {
+    const spec = { type: 'noop', payload: Buffer.alloc(10) };
+    validateJobSpec(spec, NOW, LIMITS);
+    expect(() => validateJobSpec({ ...spec, payload: Buffer.alloc(LIMITS.maxPayloadBytes + 1) }, NOW, LIMITS)).toThrow('job.payload');
+  });
+});

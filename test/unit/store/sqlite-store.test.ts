@@ -185,6 +185,19 @@ describe('insert, claim and end, fenced by attempt', () => {
   });
 });
 
+describe('transactions', () => {
+  it('given a batch whose 20th row breaks a constraint, when inserted, then no row of it is written and the next batch goes in', () => {
+    const jobs = Array.from({ length: 24 }, () => newJob());
+    jobs[19] = newJob({ type: null as never });
+    expect(refusal(() => store.insertJobs(jobs, T0, WINDOW)).code).toBe(ErrorCode.Internal);
+    expect(store.getJob(1, false)).toBeNull();
+    const [first] = store.insertJobs([newJob()], T0, WINDOW);
+    expect(store.getJob(first.id, false)?.status).toBe('queued');
+    // The ids of the rolled-back rows were not used up in a way that breaks the next insert.
+    expect(store.insertJobs(Array.from({ length: 16 }, () => newJob()), T0, WINDOW)).toHaveLength(16);
+  });
+});
+
 describe('setStatus: cancel and re-drive, fenced by status', () => {
   it('given a queued job, when cancelled from the wrong status, then nothing changes; from the right one, then cancelled', () => {
     const [{ id }] = store.insertJobs([newJob()], T0, WINDOW);
