@@ -1,21 +1,31 @@
 // Summarises a V8 CPU profile (.cpuprofile, from `node --cpu-prof`): where the samples were,
 // by function (self time) and by package or source file, as percentages of all samples.
 //
-//   node bench/profile-summary.mjs <file.cpuprofile> [--top 25] [--json]
+//   node bench/profile-summary.mjs <file.cpuprofile> [--top 25] [--from S] [--to S] [--json]
+// --from/--to keep the samples between those seconds after the profile's start (leave start-up out).
 import fs from 'node:fs';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith('--'));
 const top = Number(args[args.indexOf('--top') + 1]) || 25;
 if (!file) {
-  console.error('usage: node bench/profile-summary.mjs <file.cpuprofile> [--top 25] [--json]');
+  console.error('usage: node bench/profile-summary.mjs <file.cpuprofile> [--top 25] [--from S] [--to S] [--json]');
   process.exit(2);
 }
 const profile = JSON.parse(fs.readFileSync(file, 'utf8'));
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+const opt = (name) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : null);
+const from = opt('--from') ?? 0;
+const to = opt('--to') ?? Infinity;
 const counts = new Map();
-for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
-const total = profile.samples.length;
+let total = 0;
+let at = 0; // µs since the profile's start
+profile.samples.forEach((id, i) => {
+  at += profile.timeDeltas[i];
+  if (at < from * 1e6 || at > to * 1e6) return;
+  counts.set(id, (counts.get(id) ?? 0) + 1);
+  total++;
+});
 const durationMs = (profile.endTime - profile.startTime) / 1000;
 
 /** Where a function lives: a package name, our source file, node internals, or a V8 pseudo-frame. */

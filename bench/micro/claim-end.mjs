@@ -1,0 +1,74 @@
+// SQLite alone, on the store's schema: claim and end 64,000 jobs in rounds of 64 (one worker at
+// concurrency 64), the statements the master uses, and what each costs per job. Variants show what
+// an index layout or a shared commit would change.
+//
+//   node bench/micro/claim-end.mjs [base|merged|no-open-index|unfinished-index|failed-index] (needs `npm run build`)
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { MIGRATIONS } from '../../dist/store/migrations.js';
+
+const variant = process.argv[2] ?? 'base';
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nucleus-micro-'));
+const db = new Database(path.join(dir, 'jobs.db'));
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('cache_size = -32000');
+for (const m of MIGRATIONS) db.exec(m);
+if (variant !== 'base' && variant !== 'merged') db.exec('DROP INDEX jobs_open');
+if (variant === 'unfinished-index') db.exec('CREATE INDEX jobs_unfinished ON jobs(id) WHERE finished_at IS NULL');
+if (variant === 'unfinished-index' || variant === 'failed-index') {
+  db.exec("CREATE INDEX jobs_failed ON jobs(status, id) WHERE status IN ('failed', 'dead_letter', 'cancelled')");
+}
+
+const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const insert = db.prepare(`INSERT INTO jobs (queue, type, payload, content_type, priority, max_retries, timeout_ms, backoff_base_ms,
+  backoff_cap_ms, run_at, idempotency_key, status, created_at, updated_at) VALUES ${Array(16).fill(ROW).join(', ')}`);
+const payload = Buffer.from(JSON.stringify({ i: 12345, ts: 1763936400123.456 }));
+const N = 64_000;
+db.transaction(() => {
+  for (let i = 0; i < N; i += 16) {
+    const p = [];
+    for (let k = 0; k < 16; k++) p.push('default', 'noop', payload, 'application/json', 5, 3, 30000, 1000, 60000, 1, null, 'queued', 1, 1);
+    insert.run(p);
+  }
+})();
+const claim = db
+  .prepare(`UPDATE jobs SET status = 'running', attempt = attempt + 1, worker_id = ?, front = 0, progress = 0, progress_message = NULL,
+      started_at = ?, updated_at = ? FROM (SELECT value AS claimed FROM json_each(?)) WHERE jobs.id = claimed AND status = 'queued'
+    RETURNING id, attempt, failures, queue, type, priority, payload, content_type, timeout_ms, max_retries, backoff_base_ms,
+      backoff_cap_ms, created_at, run_at`)
+  .raw(true);
+const end = db.prepare(`UPDATE jobs SET status = ?, failures = ?, run_at = ?, front = ?, error = ?, result = ?, result_content_type = ?,
+    updated_at = ?, finished_at = ? WHERE id = ? AND status = 'running' AND attempt = ?`);
+const begin = db.prepare('BEGIN');
+const commit = db.prepare('COMMIT');
+const endAll = (ids, now) => ids.forEach((id) => end.run('completed', 0, 1, 0, null, null, null, now, now, id, 1));
+
+let claimNs = 0n;
+let endNs = 0n;
+let previous = null;
+const t0 = process.hrtime.bigint();
+for (let first = 1; first <= N; first += 64) {
+  const ids = Array.from({ length: 64 }, (_, k) => first + k);
+  const now = Date.now();
+  const a = process.hrtime.bigint();
+  begin.run();
+  if (variant === 'merged' && previous) endAll(previous, now);
+  claim.all('w1', now, now, JSON.stringify(ids));
+  commit.run();
+  const b = process.hrtime.bigint();
+  claimNs += b - a;
+  if (variant === 'merged') previous = ids;
+  else {
+    begin.run();
+    endAll(ids, now);
+    commit.run();
+    endNs += process.hrtime.bigint() - b;
+  }
+}
+const perJob = (ns) => (Number(ns) / 1e3 / N).toFixed(2);
+console.log(`${variant}: ${perJob(process.hrtime.bigint() - t0)} µs per job (claim round ${perJob(claimNs)}, end round ${perJob(endNs)})`);
+db.close();
+fs.rmSync(dir, { recursive: true, force: true });
