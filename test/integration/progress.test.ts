@@ -18,15 +18,16 @@ afterEach(async () => {
 });
 
 describe('progress', () => {
-  it('given a handler that reports 50% and waits, when the status is read while it runs, then it shows 50 and the message', async () => {
+  it('given a handler that reports 50% (through a destructured progress) and waits, when the status is read while it runs, then it shows 50 and the message', async () => {
     cluster = await startCluster({ master: { 'heartbeat-interval': '100ms', 'heartbeat-timeout': '2s' } });
     let release: () => void = () => undefined;
     const released = new Promise<void>((resolve) => (release = resolve));
     const halfway: Handler = async (value, ctx) => {
-      ctx.progress(50, 'half');
+      const { progress, jobId, attempt, queue, type } = ctx;
+      progress(50, 'half');
       await released;
-      ctx.progress(100, 'done');
-      return value;
+      progress(100, 'done');
+      return { value, jobId, attempt, queue, type, aborted: ctx.signal.aborted };
     };
     await cluster.addWorker({}, { halfway });
     const jobId = await submit(cluster, { type: 'halfway', payload: payload(1) });
@@ -37,7 +38,7 @@ describe('progress', () => {
     expect(running.progressMessage).toBe('half');
     release();
     const done = await waitForStatus(cluster, jobId, 'completed');
-    expect(JSON.parse(Buffer.from(done.result).toString())).toBe(1);
+    expect(JSON.parse(Buffer.from(done.result).toString())).toEqual({ value: 1, jobId, attempt: 1, queue: 'default', type: 'halfway', aborted: false });
   });
 
   it('given a hand-played worker, when it heartbeats progress for a lease it does not hold, then that progress is ignored', async () => {
