@@ -18,7 +18,7 @@
 import { JobCounts } from './job-counts.js';
 import { JobEventBus, type JobChange } from './events.js';
 import { RunnableSet } from './runnable-set.js';
-import { transition, type JobEvent, type JobState } from '../core/state-machine.js';
+import { stateOf, transition, type JobEvent } from '../core/state-machine.js';
 import { isTerminal, type AttemptOutcome, type JobStatus, type NewJob } from '../core/job.js';
 import type { Clock } from '../core/clock.js';
 import type { AttemptEnd, InsertedJob, JobStore, LeasedJob, StatusChange } from '../store/job-store.js';
@@ -35,7 +35,7 @@ export interface SchedulerOptions {
   timeoutGraceMs: number;
   idempotencyWindowMs: number;
   /** The largest result a worker may report (the payload limit); told to workers in Welcome. */
-  maxResultBytes?: number;
+  maxResultBytes: number;
   /** Source of jitter for backoff; Math.random by default. */
   random?: () => number;
 }
@@ -97,7 +97,6 @@ interface PendingEnd {
 
 const MAX_CLAIMS_PER_ROUND = 2048;
 const PROMOTE_BATCH = 1000;
-const DEFAULT_MAX_RESULT_BYTES = 1024 * 1024;
 const QUEUE_WAIT_WINDOW_MS = 60_000;
 
 export class Scheduler {
@@ -346,7 +345,7 @@ export class Scheduler {
       refused,
       heartbeatIntervalMs: this.options.heartbeatIntervalMs,
       heartbeatTimeoutMs: this.options.heartbeatTimeoutMs,
-      maxResultBytes: this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
+      maxResultBytes: this.options.maxResultBytes,
     });
     this.options.logger.info(
       { worker: hello.workerId, concurrency: hello.concurrency, queues: hello.queues, reattached: reattached.length },
@@ -425,7 +424,7 @@ export class Scheduler {
         continue;
       }
       const event = eventFor(r, this.random());
-      const next = transition(runningState(lease.job), event, now);
+      const next = transition(stateOf(lease.job, 'running'), event, now);
       this.pendingEnds.push({
         lease,
         session,
@@ -502,7 +501,7 @@ export class Scheduler {
   private endLeases(leases: ActiveLease[], event: JobEvent, outcome: AttemptOutcome, error: string | null, now: number): void {
     if (leases.length === 0) return;
     const ends = leases.map((lease): AttemptEnd => {
-      const next = transition(runningState(lease.job), event.type === 'timeout' ? { type: 'timeout', jitter: this.random() } : event, now);
+      const next = transition(stateOf(lease.job, 'running'), event.type === 'timeout' ? { type: 'timeout', jitter: this.random() } : event, now);
       return {
         id: lease.job.id,
         attempt: lease.job.attempt,
@@ -680,17 +679,6 @@ export class Scheduler {
     this.events.emit({ id, queue, type, status, previous, attempt, workerId, at, error, ...extra });
   }
 }
-
-/** A leased job's state as the state machine reads it. */
-const runningState = (job: LeasedJob): JobState => ({
-  status: 'running',
-  attempt: job.attempt,
-  failures: job.failures,
-  maxRetries: job.maxRetries,
-  runAt: job.runAt,
-  backoffBaseMs: job.backoffBaseMs,
-  backoffCapMs: job.backoffCapMs,
-});
 
 function eventFor(result: WorkerResult, jitter: number): JobEvent {
   switch (result.outcome) {

@@ -32,7 +32,7 @@ import {
 } from './generated/nucleus/v1/jobs.js';
 import { WorkerServiceClient } from './generated/nucleus/v1/worker.js';
 import { fromServiceError } from './status.js';
-import { ErrorCode, NucleusError } from '../errors.js';
+import { ErrorCode, NucleusError, toNucleusError } from '../errors.js';
 import { tokenInterceptor } from './auth.js';
 import { channelCredentials, type ClientTlsFiles } from './tls.js';
 
@@ -143,30 +143,14 @@ export class MasterClient {
    */
   async submitMany(jobs: DeepPartial<JobSpec>[]): Promise<SubmitJobResponse[]> {
     const parts = splitBatches(jobs, SUBMIT_MANY_BATCH);
-    const answers = await new Promise<(SubmitJobResponse[] | Error)[]>((resolve) => {
-      const out: (SubmitJobResponse[] | Error)[] = new Array(parts.length);
-      let left = parts.length;
-      if (left === 0) resolve(out);
-      let next = 0;
-      const sendNext = () => {
-        const i = next++;
-        this.sendBatch(
-          parts[i].map((job) => JobSpecMessage.fromPartial(job)),
-          (answer) => {
-            out[i] = answer;
-            if (--left === 0) resolve(out);
-          },
-        );
-        if (next < parts.length) setImmediate(sendNext);
-      };
-      if (left > 0) sendNext();
-    });
+    const pending: Promise<SubmitJobResponse[] | Error>[] = [];
+    for (const [i, part] of parts.entries()) {
+      if (i > 0) await new Promise(setImmediate); // the previous batch leaves before this one is encoded
+      pending.push(new Promise((done) => this.sendBatch(part.map((job) => JobSpecMessage.fromPartial(job)), done)));
+    }
+    const answers = await Promise.all(pending);
     if (answers.length > 0 && answers.every((a) => a instanceof Error)) throw answers[0];
-    return answers.flatMap((a, i) =>
-      a instanceof Error
-        ? parts[i].map(() => ({ jobId: '', status: 0, duplicate: false, error: a.message, errorCode: (a as NucleusError).code ?? ErrorCode.Internal }))
-        : parts[i].map((_, k) => a[k] ?? { jobId: '', status: 0, duplicate: false, error: 'the master gave no answer for this job', errorCode: ErrorCode.Internal }),
-    );
+    return answers.flatMap((a, i) => parts[i].map((_, k) => (a instanceof Error ? refusal(toNucleusError(a)) : (a[k] ?? refusal(noAnswer())))));
   }
 
   private flushSubmits(): void {
@@ -330,9 +314,14 @@ function settle(submits: PendingSubmit[], results: SubmitJobResponse[]): void {
   submits.forEach((s, i) => {
     const r = results[i];
     if (r?.jobId) s.resolve(r);
-    else s.reject(new NucleusError((r?.errorCode as ErrorCode) || ErrorCode.Internal, r?.error || 'the master gave no answer for this job'));
+    else s.reject(r ? new NucleusError((r.errorCode as ErrorCode) || ErrorCode.Internal, r.error || noAnswer().message) : noAnswer());
   });
 }
+
+const noAnswer = (): NucleusError => new NucleusError(ErrorCode.Internal, 'the master gave no answer for this job');
+
+/** A job's answer that carries an error instead of an id. */
+const refusal = (error: NucleusError): SubmitJobResponse => ({ jobId: '', status: 0, duplicate: false, error: error.message, errorCode: error.code });
 
 const REQUESTS = {
   submitJob: SubmitJobRequest,

@@ -55,7 +55,7 @@ const WATCH_MAX_BUFFER = 10_000;
 /** Batches of one SubmitStream being committed at once; past it the master stops reading the stream. */
 const SUBMIT_STREAM_WINDOW = 32;
 
-/** One job's answer when each job is judged on its own. */
+/** One job's answer: its id, or (when each job is judged on its own) its refusal. */
 const eachToProto = (r: InsertedJob | NucleusError): SubmitJobResponse =>
   r instanceof NucleusError
     ? { jobId: '', status: 0, duplicate: false, error: r.message, errorCode: r.code }
@@ -127,12 +127,12 @@ export function jobService(master: Master): JobServiceServer {
     submitJob: unary(async (req) => {
       if (!req.job) throw invalidArgument('job', 'is required');
       const [inserted] = await master.submit([specFromProto(req.job)], 'job');
-      return { jobId: String(inserted.id), status: statusToProto(inserted.status), duplicate: inserted.duplicate, error: '', errorCode: '' };
+      return eachToProto(inserted);
     }),
     submitJobs: unary(async (req) => {
       if (req.partial) return { results: (await master.submitEach(req.jobs.map(specFromProto))).map(eachToProto) };
       const inserted = await master.submit(req.jobs.map(specFromProto), 'jobs');
-      return { results: inserted.map((i) => ({ jobId: String(i.id), status: statusToProto(i.status), duplicate: i.duplicate, error: '', errorCode: '' })) };
+      return { results: inserted.map(eachToProto) };
     }),
     submitStream: submitStream(master),
     getJobStatus: unary((req) => ({ job: jobToProto(master.getJob(parseJobId(req.jobId))) })),

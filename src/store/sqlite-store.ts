@@ -331,7 +331,6 @@ export class SqliteJobStore implements JobStore {
     }
   }
 
-
   insertJobs(jobs: NewJob[], now: number, idempotencyWindowMs: number): InsertedJob[] {
     const { insertMany } = this.stmt;
     return this.tx(() => {
@@ -469,15 +468,14 @@ export class SqliteJobStore implements JobStore {
         error: a.error,
       }));
       // The current attempt has no row while it runs, nor once it completed the job: the job row says it.
-      if (row.status === 'running' && row.worker_id !== null) {
-        job.attempts.push({ number: row.attempt, workerId: row.worker_id, startedAt: row.started_at ?? row.updated_at, finishedAt: null, outcome: 'running', error: null });
-      } else if (row.status === 'completed' && row.worker_id !== null && !rows.some((a) => a.number === row.attempt)) {
+      const described = row.status === 'running' || (row.status === 'completed' && !rows.some((a) => a.number === row.attempt));
+      if (described && row.worker_id !== null) {
         job.attempts.push({
           number: row.attempt,
           workerId: row.worker_id,
           startedAt: row.started_at ?? row.updated_at,
-          finishedAt: row.finished_at,
-          outcome: 'completed',
+          finishedAt: row.status === 'running' ? null : row.finished_at,
+          outcome: row.status === 'running' ? 'running' : 'completed',
           error: null,
         });
       }

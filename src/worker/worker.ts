@@ -89,6 +89,9 @@ class AttemptContext implements HandlerContext {
   }
 }
 
+/** What a failed attempt reports as its result. */
+const NO_RESULT = { bytes: Buffer.alloc(0), contentType: '' };
+
 interface RunningAttempt {
   jobId: string;
   attempt: number;
@@ -329,12 +332,12 @@ export class Worker {
       this.notifyIdle();
       return; // given back with Goodbye, not reported
     }
-    let encoded = outcome === 'completed' ? encodeResult(value) : { bytes: Buffer.alloc(0), contentType: '' };
+    let encoded = outcome === 'completed' ? encodeResult(value) : NO_RESULT;
     if (encoded.bytes.length > this.maxResultBytes) {
       // The master would refuse the message; the same handler would produce it again, so no retry.
       outcome = 'fatal';
       error = `result of ${encoded.bytes.length} bytes is over the master's limit of ${this.maxResultBytes} bytes (--max-payload)`;
-      encoded = { bytes: Buffer.alloc(0), contentType: '' };
+      encoded = NO_RESULT;
     }
     this.onAttemptEnd?.({ type: a.type, queue: a.queue, outcome, durationMs: Date.now() - startedAt });
     this.report({
