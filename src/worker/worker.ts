@@ -90,7 +90,7 @@ class AttemptContext implements HandlerContext {
 }
 
 /** What a failed attempt reports as its result. */
-const NO_RESULT = { bytes: Buffer.alloc(0), contentType: '' };
+const NO_RESULT: { bytes: Buffer<ArrayBufferLike>; contentType: string } = { bytes: Buffer.alloc(0), contentType: '' };
 
 interface RunningAttempt {
   jobId: string;
@@ -103,6 +103,8 @@ interface RunningAttempt {
   message: string;
   /** Why it was aborted, when it was. */
   abortReason: ResultOutcome | 'shutdown' | null;
+  /** When it times out, on the monotonic clock (`performance.now()`); Infinity without a timeout. */
+  deadline: number;
 }
 
 interface Outgoing {
@@ -128,6 +130,12 @@ export class Worker {
   private heartbeatIntervalMs: number;
   private reconnectAttempt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /**
+   * One timer for all timeouts, armed for the earliest deadline of the running attempts. A
+   * timer per attempt (set, then cleared when it ends) was about a tenth of a busy worker's time.
+   */
+  private deadlineTimer: NodeJS.Timeout | null = null;
+  private deadlineAt = Infinity;
   private idleWaiters: Array<() => void> = [];
   jobsDone = 0;
   /** The largest result the master takes (from its Welcome). */
@@ -294,10 +302,11 @@ export class Worker {
   private async run(a: Assignment): Promise<void> {
     const k = key(a.jobId, a.attempt);
     if (this.running.has(k)) return;
-    const attempt: RunningAttempt = { jobId: a.jobId, attempt: a.attempt, controller: null, rejectRace: null, progress: 0, message: '', abortReason: null };
+    const deadline = a.timeoutMs > 0 ? performance.now() + a.timeoutMs : Infinity;
+    const attempt: RunningAttempt = { jobId: a.jobId, attempt: a.attempt, controller: null, rejectRace: null, progress: 0, message: '', abortReason: null, deadline };
     this.running.set(k, attempt);
     const startedAt = Date.now();
-    const timer = a.timeoutMs > 0 ? setTimeout(() => this.abort(k, 'timeout'), a.timeoutMs) : null;
+    if (deadline < this.deadlineAt) this.armDeadline(deadline);
     let outcome: ResultOutcome = 'completed';
     let value: unknown = null;
     let error = '';
@@ -325,14 +334,22 @@ export class Worker {
         error = caught instanceof Error ? `${caught.name === 'Error' ? '' : `${caught.name}: `}${caught.message}` : String(caught);
       }
     } finally {
-      if (timer) clearTimeout(timer);
       this.running.delete(k);
     }
     if (attempt.abortReason === 'shutdown') {
       this.notifyIdle();
       return; // given back with Goodbye, not reported
     }
-    let encoded = outcome === 'completed' ? encodeResult(value) : NO_RESULT;
+    let encoded = NO_RESULT;
+    if (outcome === 'completed') {
+      try {
+        encoded = encodeResult(value);
+      } catch (caught) {
+        // A cyclic object, say: the same handler would return it again, so no retry.
+        outcome = 'fatal';
+        error = `the handler's result cannot be encoded as JSON (${(caught as Error).message})`;
+      }
+    }
     if (encoded.bytes.length > this.maxResultBytes) {
       // The master would refuse the message; the same handler would produce it again, so no retry.
       outcome = 'fatal';
@@ -351,6 +368,25 @@ export class Worker {
       finishedAtMs: Date.now(),
     });
     if (outcome === 'completed') this.jobsDone++;
+  }
+
+  private armDeadline(at: number): void {
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.deadlineAt = at;
+    this.deadlineTimer = setTimeout(() => this.expire(), Math.max(0, Math.ceil(at - performance.now())));
+  }
+
+  /** Aborts the attempts past their deadline and arms the timer for the next one. */
+  private expire(): void {
+    this.deadlineTimer = null;
+    this.deadlineAt = Infinity;
+    const now = performance.now();
+    let next = Infinity;
+    for (const [k, attempt] of this.running) {
+      if (attempt.deadline <= now) this.abort(k, 'timeout');
+      else if (attempt.deadline < next) next = attempt.deadline;
+    }
+    if (next < Infinity) this.armDeadline(next);
   }
 
   private abort(k: string, reason: RunningAttempt['abortReason']): void {
@@ -411,6 +447,7 @@ export class Worker {
     this.stateValue = 'stopped';
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     const stream = this.stream;
     this.stream = null;
     this.connected = false;
@@ -443,8 +480,21 @@ function decodePayload(bytes: Buffer, contentType: string): unknown {
   }
 }
 
-function encodeResult(value: unknown): { bytes: Buffer; contentType: string } {
+/** The results most handlers return, encoded once (the bytes are only ever read). */
+const EMPTY_RESULT = { bytes: Buffer.alloc(0), contentType: JSON_TYPE };
+const NULL_RESULT = { bytes: Buffer.from('null'), contentType: JSON_TYPE };
+const bigintAsString = (_: string, v: unknown) => (typeof v === 'bigint' ? v.toString() : v);
+
+function encodeResult(value: unknown): { bytes: Buffer<ArrayBufferLike>; contentType: string } {
+  if (value === undefined) return EMPTY_RESULT;
+  if (value === null) return NULL_RESULT;
   if (value instanceof Uint8Array) return { bytes: Buffer.from(value), contentType: 'application/octet-stream' };
-  if (value === undefined) return { bytes: Buffer.alloc(0), contentType: JSON_TYPE };
-  return { bytes: Buffer.from(JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? v.toString() : v))), contentType: JSON_TYPE };
+  let text: string;
+  try {
+    // Without a replacer first: V8's fast path; a BigInt anywhere makes it throw.
+    text = JSON.stringify(value);
+  } catch {
+    text = JSON.stringify(value, bigintAsString);
+  }
+  return { bytes: Buffer.from(text), contentType: JSON_TYPE };
 }

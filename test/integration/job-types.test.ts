@@ -139,6 +139,26 @@ describe('user handler modules', () => {
   });
 });
 
+describe('results JSON cannot carry as they are', () => {
+  it('given a handler returning BigInts, then they are recorded as strings; given a cyclic object, then the attempt fails without retry saying why', async () => {
+    cluster = await startCluster();
+    const cyclic: Record<string, unknown> = { name: 'loop' };
+    cyclic.self = cyclic;
+    await cluster.addWorker({}, { big: () => ({ n: 2n ** 70n, list: [1n] }), cyclic: () => cyclic, nothing: () => undefined, nil: () => null });
+    const big = await run(cluster, 'big', null);
+    expect(big.status).toBe(JobStatus.JOB_STATUS_COMPLETED);
+    expect(parse(big.result)).toEqual({ n: '1180591620717411303424', list: ['1'] });
+    const bad = await run(cluster, 'cyclic', null, { maxRetries: 3 });
+    expect(bad.status).toBe(JobStatus.JOB_STATUS_FAILED);
+    expect(bad.attempts).toHaveLength(1);
+    expect(bad.error).toMatch(/^the handler's result cannot be encoded as JSON \(.*circular/i);
+    const nothing = await run(cluster, 'nothing', null);
+    expect([nothing.status, nothing.result.length]).toEqual([JobStatus.JOB_STATUS_COMPLETED, 0]);
+    const nil = await run(cluster, 'nil', null);
+    expect([nil.status, nil.result.toString()]).toEqual([JobStatus.JOB_STATUS_COMPLETED, 'null']);
+  });
+});
+
 describe('results over the limit', () => {
   it('given a handler whose result is larger than --max-payload, then the attempt fails without retry and the stream carries on', async () => {
     cluster = await startCluster({ master: { 'max-payload': '64KiB' } });

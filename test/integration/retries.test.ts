@@ -167,6 +167,33 @@ describe('timeouts', () => {
     expect(aborted).toEqual([1, 2]);
   });
 
+  it('given attempts with different timeouts, when a later one has the earlier deadline, then each times out at its own deadline and a finished one is never aborted', async () => {
+    cluster = await startCluster();
+    const aborted: string[] = [];
+    await connected(
+      await cluster.addWorker({}, {
+        stuck: (_payload, ctx) => {
+          ctx.signal.addEventListener('abort', () => aborted.push(ctx.jobId));
+          return new Promise(() => undefined);
+        },
+        quick: async () => 'done',
+      }),
+    );
+    const slow = await submit(cluster, { type: 'stuck', timeoutMs: 3000, maxRetries: 0 });
+    await waitForStatus(cluster, slow, 'running');
+    const fast = await submit(cluster, { type: 'stuck', timeoutMs: 150, maxRetries: 0 });
+    const quick = await submit(cluster, { type: 'quick', timeoutMs: 100, maxRetries: 0 });
+    expect((await waitForStatus(cluster, quick, 'completed')).result.toString()).toBe('"done"');
+    const fastJob = await waitForStatus(cluster, fast, 'dead_letter');
+    expect(fastJob.attempts.map((a) => [a.outcome, a.error])).toEqual([['timeout', 'timed out after 150 ms']]);
+    // The first job's deadline is still ahead: it runs on.
+    expect((await getJob(cluster, slow)).state).toBe('running');
+    const slowJob = await waitForStatus(cluster, slow, 'dead_letter');
+    expect(slowJob.attempts.map((a) => [a.outcome, a.error])).toEqual([['timeout', 'timed out after 3000 ms']]);
+    expect(Number(slowJob.finishedAtMs) - Number(slowJob.attempts[0].startedAtMs)).toBeGreaterThanOrEqual(3000);
+    expect(aborted).toEqual([fast, slow]);
+  });
+
   it('given a master --default-timeout, when a job names no timeout, then that default applies to its attempts', async () => {
     cluster = await startCluster({ master: { 'default-timeout': '150ms' } });
     await connected(await cluster.addWorker({}, { stuck: () => new Promise(() => undefined) }));
