@@ -16,10 +16,11 @@
 //        [--duration 20] [--sync normal|full] [--coalesce on|off] [--metrics on|off] [--warmup N] [--tag name]
 //        [--foreign-max 8] [--attempts 4] [--quiet-wait 30] [--quiet-pct 8]
 // Run as root with `nice -n -15` like the peer harness (run-all.sh does).
-// --warmup N: before each step, N jobs go through the fresh master (submitted by this script,
-// drained by a temporary worker process that is then stopped), so that the measured step meets a
-// master whose code is already compiled, as a long-running master (or Redis) is. The producer and
-// the measured worker are fresh processes either way.
+// --warmup N: before each step, N jobs go through the fresh master (submitted by this script
+// through the same client calls as the producer's, half one at a time from 64 callers, half with
+// submitMany(); drained by a temporary worker process that is then stopped), so that the measured
+// step meets a master whose code is already compiled, as a long-running master (or Redis) is. The
+// producer and the measured worker are fresh processes either way.
 import path from 'node:path';
 import { ROOT, argv, forkScript, guarded, machine, minMedianMax, nowMs, sleep, Sampler, writeResults, mmm, f1, fmt } from './lib/common.mjs';
 import { pause, startDev, startMaster, startWorker, tempStore, waitForWorkers } from './lib/cluster.mjs';
@@ -52,7 +53,7 @@ async function warmUp(c) {
   await Promise.all(Array.from({ length: o.concurrency }, async () => {
     while (next < half) await c.client.submit(job(next++));
   }));
-  for (let i = half; i < o.warmup; i += o.chunk) await c.client.call('submitJobs', { jobs: Array.from({ length: Math.min(o.chunk, o.warmup - i) }, (_, k) => job(i + k)) });
+  for (let i = half; i < o.warmup; i += o.chunk) await c.client.submitMany(Array.from({ length: Math.min(o.chunk, o.warmup - i) }, (_, k) => job(i + k)));
   for (;;) {
     if (Number((await c.client.call('getStats', {})).finishedTotal) - Number(before) >= o.warmup) break;
     await sleep(50);
