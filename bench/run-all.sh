@@ -24,8 +24,11 @@ cp "$PEERS/results/bullmq-default-$stamp.json" "bench/results/$stamp-bullmq-defa
 
 "${NICE[@]}" node bench/scenarios.mjs --deployment procs --runs "$RUNS"
 "${NICE[@]}" node bench/scenarios.mjs --deployment inproc --runs "$RUNS"
+# The same steps against a master that has already run 20,000 jobs through the same calls, as a
+# running server (Redis is one) has; producer and worker are fresh processes either way.
+"${NICE[@]}" node bench/scenarios.mjs --deployment procs --runs "$RUNS" --warmup 20000
 "${NICE[@]}" node bench/durability.mjs
 
 latest() { ls -1 bench/results/*-"$1".json | tail -1; }
 node bench/compare.mjs --peer "bench/results/$stamp-bullmq-default.json" \
-  --nucleus "$(latest nucleus-procs),$(latest nucleus-inproc)" --durability "$(latest nucleus-durability)"
+  --nucleus "$(latest nucleus-procs),$(latest nucleus-inproc),$(latest nucleus-procs-warm20000)" --durability "$(latest nucleus-durability)"
