@@ -489,12 +489,14 @@ function encodeResult(value: unknown): { bytes: Buffer<ArrayBufferLike>; content
   if (value === undefined) return EMPTY_RESULT;
   if (value === null) return NULL_RESULT;
   if (value instanceof Uint8Array) return { bytes: Buffer.from(value), contentType: 'application/octet-stream' };
-  let text: string;
+  let text: string | undefined;
   try {
     // Without a replacer first: V8's fast path; a BigInt anywhere makes it throw.
     text = JSON.stringify(value);
   } catch {
     text = JSON.stringify(value, bigintAsString);
   }
+  // A function or a symbol has no JSON form at all (inside an object, JSON leaves it out).
+  if (text === undefined) throw new TypeError(`a ${typeof value} has no JSON form`);
   return { bytes: Buffer.from(text), contentType: JSON_TYPE };
 }

@@ -140,11 +140,17 @@ describe('user handler modules', () => {
 });
 
 describe('results JSON cannot carry as they are', () => {
-  it('given a handler returning BigInts, then they are recorded as strings; given a cyclic object, then the attempt fails without retry saying why', async () => {
+  it('given a handler returning BigInts, then they are recorded as strings; given a cyclic object or a function, then the attempt fails without retry saying why', async () => {
     cluster = await startCluster();
     const cyclic: Record<string, unknown> = { name: 'loop' };
     cyclic.self = cyclic;
-    await cluster.addWorker({}, { big: () => ({ n: 2n ** 70n, list: [1n] }), cyclic: () => cyclic, nothing: () => undefined, nil: () => null });
+    await cluster.addWorker({}, {
+      big: () => ({ n: 2n ** 70n, list: [1n] }),
+      cyclic: () => cyclic,
+      fn: () => () => 1,
+      nothing: () => undefined,
+      nil: () => null,
+    });
     const big = await run(cluster, 'big', null);
     expect(big.status).toBe(JobStatus.JOB_STATUS_COMPLETED);
     expect(parse(big.result)).toEqual({ n: '1180591620717411303424', list: ['1'] });
@@ -152,6 +158,12 @@ describe('results JSON cannot carry as they are', () => {
     expect(bad.status).toBe(JobStatus.JOB_STATUS_FAILED);
     expect(bad.attempts).toHaveLength(1);
     expect(bad.error).toMatch(/^the handler's result cannot be encoded as JSON \(.*circular/i);
+    const fn = await run(cluster, 'fn', null, { maxRetries: 3 });
+    expect([fn.status, fn.attempts.length, fn.error]).toEqual([
+      JobStatus.JOB_STATUS_FAILED,
+      1,
+      "the handler's result cannot be encoded as JSON (a function has no JSON form)",
+    ]);
     const nothing = await run(cluster, 'nothing', null);
     expect([nothing.status, nothing.result.length]).toEqual([JobStatus.JOB_STATUS_COMPLETED, 0]);
     const nil = await run(cluster, 'nil', null);
