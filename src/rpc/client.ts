@@ -29,6 +29,7 @@ import {
   type JobSpec,
   type SubmitJobResponse,
   type JobServiceServer,
+  type JobStatus,
 } from './generated/nucleus/v1/jobs.js';
 import { WorkerServiceClient } from './generated/nucleus/v1/worker.js';
 import { fromServiceError } from './status.js';
@@ -185,7 +186,7 @@ export class MasterClient {
     this.idleTimer = null;
     const stream = this.openSubmitStream();
     this.inFlight.set(batchId, { jobs, done, timer, stream });
-    stream.write({ batchId, jobs });
+    stream.write({ batchId, jobs, shortAnswer: true });
   }
 
   private openSubmitStream(): SubmitStream {
@@ -197,7 +198,8 @@ export class MasterClient {
       if (!batch) return; // timed out already
       this.inFlight.delete(answer.batchId);
       clearTimeout(batch.timer);
-      batch.done(answer.error ? new NucleusError((answer.errorCode as ErrorCode) || ErrorCode.Internal, answer.error) : answer.results);
+      if (answer.error) batch.done(new NucleusError((answer.errorCode as ErrorCode) || ErrorCode.Internal, answer.error));
+      else batch.done(answer.firstJobId > 0 ? shortAnswerResults(answer.firstJobId, answer.status, batch.jobs.length) : answer.results);
       this.armIdle();
     });
     const ended = (error: unknown) => {
@@ -316,6 +318,13 @@ function settle(submits: PendingSubmit[], results: SubmitJobResponse[]): void {
     if (r?.jobId) s.resolve(r);
     else s.reject(r ? new NucleusError((r.errorCode as ErrorCode) || ErrorCode.Internal, r.error || noAnswer().message) : noAnswer());
   });
+}
+
+/** The per-job answers a short answer stands for: consecutive new jobs, all with one status. */
+function shortAnswerResults(firstJobId: number, status: JobStatus, count: number): SubmitJobResponse[] {
+  const results: SubmitJobResponse[] = new Array(count);
+  for (let k = 0; k < count; k++) results[k] = { jobId: String(firstJobId + k), status, duplicate: false, error: '', errorCode: '' };
+  return results;
 }
 
 const noAnswer = (): NucleusError => new NucleusError(ErrorCode.Internal, 'the master gave no answer for this job');

@@ -62,6 +62,28 @@ const eachToProto = (r: InsertedJob | NucleusError): SubmitJobResponse =>
     : { jobId: String(r.id), status: statusToProto(r.status), duplicate: r.duplicate, error: '', errorCode: '' };
 
 /**
+ * The answer to a committed batch: short (the first id and the status) when the client reads that
+ * form and every job became a new job with the same status and consecutive ids, as a batch without
+ * idempotency keys always does; one SubmitJobResponse per job otherwise. The short form spares
+ * both ends building, encoding and decoding a message per job.
+ */
+function batchAnswer(batchId: number, each: Array<InsertedJob | NucleusError>, shortAnswer: boolean): SubmitBatchResult {
+  const first = each[0];
+  if (shortAnswer && first !== undefined && !(first instanceof NucleusError)) {
+    let k = 1;
+    while (k < each.length) {
+      const r = each[k];
+      if (r instanceof NucleusError || r.id !== first.id + k || r.status !== first.status || r.duplicate) break;
+      k++;
+    }
+    if (k === each.length && !first.duplicate) {
+      return { batchId, results: [], error: '', errorCode: '', firstJobId: first.id, status: statusToProto(first.status) };
+    }
+  }
+  return { batchId, results: each.map(eachToProto), error: '', errorCode: '', firstJobId: 0, status: 0 };
+}
+
+/**
  * SubmitStream: every batch is judged and committed like SubmitJobs with `partial`, and answered
  * on the same stream once committed. A batch that cannot be taken at all (too many jobs, master
  * draining, store failing) gets an answer with `error`; the stream goes on. At most
@@ -102,10 +124,10 @@ function submitStream(master: Master) {
       const batchId = batch.batchId;
       const refuse = (error: unknown) => {
         const e = toNucleusError(error);
-        answer({ batchId, results: [], error: e.message, errorCode: e.code });
+        answer({ batchId, results: [], error: e.message, errorCode: e.code, firstJobId: 0, status: 0 });
       };
       try {
-        master.submitEach(batch.jobs.map(specFromProto)).then((each) => answer({ batchId, results: each.map(eachToProto), error: '', errorCode: '' }), refuse);
+        master.submitEach(batch.jobs.map(specFromProto)).then((each) => answer(batchAnswer(batchId, each, batch.shortAnswer)), refuse);
       } catch (error) {
         refuse(error);
       }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { startCluster, tempDir, waitFor, type TestCluster } from '../helpers/cluster.js';
 import { PROJECT_ROOT, freePort, killAll, spawnMaster } from '../helpers/process.js';
 import { MasterClient } from '../../src/rpc/client.js';
-import { JobServiceService, SubmitBatch, type DeepPartial, type SubmitBatchResult, type SubmitJobsRequest } from '../../src/rpc/generated/nucleus/v1/jobs.js';
+import { JobServiceService, JobStatus, SubmitBatch, type DeepPartial, type SubmitBatchResult, type SubmitJobsRequest } from '../../src/rpc/generated/nucleus/v1/jobs.js';
 import { Server, ServerCredentials, type ClientDuplexStream, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
 
 let cluster: TestCluster | null = null;
@@ -102,6 +102,64 @@ describe('SubmitStream', () => {
     );
     expect(ids.size).toBe(3000);
     expect(Number((await cluster.client.call('getStats', {})).submittedTotal)).toBe(3000);
+  });
+});
+
+describe('SubmitStream short answers', () => {
+  const QUEUED = JobStatus.JOB_STATUS_QUEUED;
+  const SCHEDULED = JobStatus.JOB_STATUS_SCHEDULED;
+  const payloadOf = async (c: TestCluster, jobId: string) =>
+    JSON.parse(Buffer.from((await c.client.call('getJobStatus', { jobId })).job!.payload).toString());
+
+  it('given a batch of new jobs that asks for the short answer, when committed, then it is answered with the first id and the status, and the k-th job has id first + k', async () => {
+    cluster = await startCluster();
+    const { write, answers } = rawStream(cluster);
+    write({ batchId: 1, jobs: Array.from({ length: 300 }, (_, i) => job(i)), shortAnswer: true });
+    write({ batchId: 2, jobs: [job(1000), { ...job(1001), delayMs: 60_000 }], shortAnswer: true });
+    write({ batchId: 3, jobs: [{ ...job(2000), delayMs: 60_000 }, { ...job(2001), delayMs: 60_000 }], shortAnswer: true });
+    await waitFor(() => answers.length === 3, 'three answers');
+    const byId = new Map(answers.map((a) => [a.batchId, a]));
+    const first = byId.get(1)!;
+    expect(first).toMatchObject({ results: [], error: '', status: QUEUED });
+    expect(first.firstJobId).toBeGreaterThan(0);
+    for (const k of [0, 1, 150, 299]) expect(await payloadOf(cluster, String(first.firstJobId + k))).toEqual({ i: k });
+    // Two statuses in one batch: written out per job.
+    expect(byId.get(2)!.firstJobId).toBe(0);
+    expect(byId.get(2)!.results.map((r) => r.status)).toEqual([QUEUED, SCHEDULED]);
+    // One status, scheduled: short, with that status.
+    expect(byId.get(3)).toMatchObject({ results: [], status: SCHEDULED });
+    expect(await payloadOf(cluster, String(byId.get(3)!.firstJobId + 1))).toEqual({ i: 2001 });
+  });
+
+  it('given batches with a duplicate or a refused job, or that do not ask for it, when committed, then each is answered job by job', async () => {
+    cluster = await startCluster();
+    await cluster.client.call('submitJob', { job: { ...job(0), idempotencyKey: 'order-17' } });
+    const { write, answers } = rawStream(cluster);
+    write({ batchId: 1, jobs: [job(1), { ...job(2), idempotencyKey: 'order-17' }, job(3)], shortAnswer: true });
+    write({ batchId: 2, jobs: [job(4), { type: 'noop', priority: 11 }], shortAnswer: true });
+    write({ batchId: 3, jobs: [job(5), job(6)] });
+    write({ batchId: 4, jobs: [{ ...job(7), idempotencyKey: 'order-17' }], shortAnswer: true });
+    await waitFor(() => answers.length === 4, 'four answers');
+    const byId = new Map(answers.map((a) => [a.batchId, a]));
+    expect(answers.every((a) => a.firstJobId === 0)).toBe(true);
+    expect(byId.get(1)!.results.map((r) => r.duplicate)).toEqual([false, true, false]);
+    expect(byId.get(2)!.results.map((r) => r.errorCode)).toEqual(['', 'INVALID_ARGUMENT']);
+    expect(byId.get(3)!.results.map((r) => r.jobId).every((id) => /^\d+$/.test(id))).toBe(true);
+    expect(byId.get(4)!.results).toMatchObject([{ duplicate: true }]);
+    expect(Number((await cluster.client.call('getStats', {})).submittedTotal)).toBe(6);
+  });
+
+  it('given concurrent submit() calls and a submitMany() at once, when answered short, then every caller gets the id of its own job', async () => {
+    cluster = await startCluster();
+    const c = cluster;
+    const [singles, many] = await Promise.all([
+      Promise.all(Array.from({ length: 200 }, (_, i) => c.client.submit(job(i)))),
+      c.client.submitMany(Array.from({ length: 700 }, (_, i) => job(10_000 + i))),
+    ]);
+    expect(new Set([...singles, ...many].map((r) => r.jobId)).size).toBe(900);
+    for (const i of [0, 99, 199]) expect(await payloadOf(c, singles[i].jobId)).toEqual({ i });
+    for (const i of [0, 255, 256, 699]) expect(await payloadOf(c, many[i].jobId)).toEqual({ i: 10_000 + i });
+    expect([...singles, ...many].every((r) => r.status === QUEUED && !r.duplicate && r.error === '')).toBe(true);
   });
 });
 

@@ -224,16 +224,28 @@ export interface SubmitBatch {
   batchId: number;
   /** at most 10,000 */
   jobs: JobSpec[];
+  /**
+   * The client reads the short answer (SubmitBatchResult.first_job_id): the master may use it
+   * when every job of the batch became a new job with the same status and consecutive ids.
+   */
+  shortAnswer: boolean;
 }
 
 /** The answer to one SubmitBatch, sent once its jobs are committed. Answers may come in any order. */
 export interface SubmitBatchResult {
   batchId: number;
-  /** one per job, in the batch's order (empty when error is set) */
+  /** one per job, in the batch's order (empty when error is set or the answer is short) */
   results: SubmitJobResponse[];
   /** the whole batch was refused (too many jobs, master shutting down, store failing) */
   error: string;
   errorCode: string;
+  /**
+   * The short answer, only when the batch asked for it: every job was committed as a new job
+   * (none refused, none a duplicate), the k-th with id first_job_id + k and status `status`;
+   * `results` is then empty. 0 when the answer is written out in `results`.
+   */
+  firstJobId: number;
+  status: JobStatus;
 }
 
 export interface GetJobStatusRequest {
@@ -1729,7 +1741,7 @@ export const SubmitJobsResponse: MessageFns<SubmitJobsResponse> = {
 };
 
 function createBaseSubmitBatch(): SubmitBatch {
-  return { batchId: 0, jobs: [] };
+  return { batchId: 0, jobs: [], shortAnswer: false };
 }
 
 export const SubmitBatch: MessageFns<SubmitBatch> = {
@@ -1739,6 +1751,9 @@ export const SubmitBatch: MessageFns<SubmitBatch> = {
     }
     for (const v of message.jobs) {
       JobSpec.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.shortAnswer !== false) {
+      writer.uint32(24).bool(message.shortAnswer);
     }
     return writer;
   },
@@ -1772,6 +1787,14 @@ export const SubmitBatch: MessageFns<SubmitBatch> = {
             message.jobs.push(JobSpec.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.shortAnswer = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1792,6 +1815,11 @@ export const SubmitBatch: MessageFns<SubmitBatch> = {
         ? globalThis.Number(object.batch_id)
         : 0,
       jobs: globalThis.Array.isArray(object?.jobs) ? object.jobs.map((e: any) => JobSpec.fromJSON(e)) : [],
+      shortAnswer: isSet(object.shortAnswer)
+        ? globalThis.Boolean(object.shortAnswer)
+        : isSet(object.short_answer)
+        ? globalThis.Boolean(object.short_answer)
+        : false,
     };
   },
 
@@ -1803,6 +1831,9 @@ export const SubmitBatch: MessageFns<SubmitBatch> = {
     if (message.jobs?.length) {
       obj.jobs = message.jobs.map((e) => JobSpec.toJSON(e));
     }
+    if (message.shortAnswer !== false) {
+      obj.shortAnswer = message.shortAnswer;
+    }
     return obj;
   },
 
@@ -1813,12 +1844,13 @@ export const SubmitBatch: MessageFns<SubmitBatch> = {
     const message = createBaseSubmitBatch();
     message.batchId = object.batchId ?? 0;
     message.jobs = object.jobs?.map((e) => JobSpec.fromPartial(e)) || [];
+    message.shortAnswer = object.shortAnswer ?? false;
     return message;
   },
 };
 
 function createBaseSubmitBatchResult(): SubmitBatchResult {
-  return { batchId: 0, results: [], error: "", errorCode: "" };
+  return { batchId: 0, results: [], error: "", errorCode: "", firstJobId: 0, status: 0 };
 }
 
 export const SubmitBatchResult: MessageFns<SubmitBatchResult> = {
@@ -1834,6 +1866,12 @@ export const SubmitBatchResult: MessageFns<SubmitBatchResult> = {
     }
     if (message.errorCode !== "") {
       writer.uint32(34).string(message.errorCode);
+    }
+    if (message.firstJobId !== 0) {
+      writer.uint32(40).int64(message.firstJobId);
+    }
+    if (message.status !== 0) {
+      writer.uint32(48).int32(message.status);
     }
     return writer;
   },
@@ -1883,6 +1921,22 @@ export const SubmitBatchResult: MessageFns<SubmitBatchResult> = {
             message.errorCode = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.firstJobId = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1911,6 +1965,12 @@ export const SubmitBatchResult: MessageFns<SubmitBatchResult> = {
         : isSet(object.error_code)
         ? globalThis.String(object.error_code)
         : "",
+      firstJobId: isSet(object.firstJobId)
+        ? globalThis.Number(object.firstJobId)
+        : isSet(object.first_job_id)
+        ? globalThis.Number(object.first_job_id)
+        : 0,
+      status: isSet(object.status) ? jobStatusFromJSON(object.status) : 0,
     };
   },
 
@@ -1928,6 +1988,12 @@ export const SubmitBatchResult: MessageFns<SubmitBatchResult> = {
     if (message.errorCode !== "") {
       obj.errorCode = message.errorCode;
     }
+    if (message.firstJobId !== 0) {
+      obj.firstJobId = Math.round(message.firstJobId);
+    }
+    if (message.status !== 0) {
+      obj.status = jobStatusToJSON(message.status);
+    }
     return obj;
   },
 
@@ -1940,6 +2006,8 @@ export const SubmitBatchResult: MessageFns<SubmitBatchResult> = {
     message.results = object.results?.map((e) => SubmitJobResponse.fromPartial(e)) || [];
     message.error = object.error ?? "";
     message.errorCode = object.errorCode ?? "";
+    message.firstJobId = object.firstJobId ?? 0;
+    message.status = object.status ?? 0;
     return message;
   },
 };
