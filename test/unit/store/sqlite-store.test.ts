@@ -159,6 +159,50 @@ describe('insert, claim and end, fenced by attempt', () => {
     });
   });
 
+  it('given runs of jobs alike but for payload and run time, and runs where one job differs in one field, when inserted, then every row holds its own job', () => {
+    const variants: Array<Partial<NewJob>> = [
+      {},
+      { queue: 'emails' },
+      { type: 'resize' },
+      { contentType: 'text/plain' },
+      { priority: 0 },
+      { maxRetries: 9 },
+      { timeoutMs: 5000 },
+      { backoffBaseMs: 10 },
+      { backoffCapMs: 99_000 },
+      { runAt: T0 + 60_000 }, // scheduled among queued ones
+    ];
+    // Run r (16 jobs): job r*16 + 5 takes variant r; run 0 is all alike; every job has its own payload and run time.
+    const jobs = variants.flatMap((variant, r) =>
+      Array.from({ length: 16 }, (_, k) =>
+        newJob({ payload: Buffer.from(`{"n":${r * 16 + k}}`), runAt: T0 - k, ...(k === 5 ? variant : {}) }),
+      ),
+    );
+    // A run that is all scheduled, and all of another queue and type.
+    jobs.push(...Array.from({ length: 16 }, (_, k) => newJob({ payload: Buffer.from(`{"n":${160 + k}}`), runAt: T0 + 1000 + k, queue: 'q2', type: 't2' })));
+    const inserted = store.insertJobs(jobs, T0, WINDOW);
+    inserted.forEach((answer, i) => {
+      const job = jobs[i];
+      const row = store.getJob(answer.id, false)!;
+      expect(Buffer.from(row.payload).toString()).toBe(`{"n":${i}}`);
+      expect(row).toMatchObject({
+        queue: job.queue,
+        type: job.type,
+        contentType: job.contentType,
+        priority: job.priority,
+        maxRetries: job.maxRetries,
+        timeoutMs: job.timeoutMs,
+        runAt: job.runAt,
+        backoffBaseMs: job.backoffBaseMs,
+        backoffCapMs: job.backoffCapMs,
+        idempotencyKey: null,
+        status: job.runAt > T0 ? 'scheduled' : 'queued',
+        createdAt: T0,
+      });
+      expect(answer.status).toBe(row.status);
+    });
+  });
+
   it('given a retry, when the job is claimed again, then the lease moves to attempt 2 and attempt 1 can no longer end it', () => {
     const [{ id }] = store.insertJobs([newJob()], T0, WINDOW);
     store.claim([{ id, workerId: 'w1' }], T0 + 1);
