@@ -3,19 +3,10 @@
 // an index layout or a shared commit would change.
 //
 //   node bench/micro/claim-end.mjs [base|merged|no-open-index|unfinished-index|failed-index] (needs `npm run build`)
-import Database from 'better-sqlite3';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { MIGRATIONS } from '../../dist/store/migrations.js';
+import { freshStoreFile } from './store-file.mjs';
 
 const variant = process.argv[2] ?? 'base';
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nucleus-micro-'));
-const db = new Database(path.join(dir, 'jobs.db'));
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.pragma('cache_size = -32000');
-for (const m of MIGRATIONS) db.exec(m);
+const { db, remove } = freshStoreFile();
 if (variant !== 'base' && variant !== 'merged') db.exec('DROP INDEX jobs_open');
 if (variant === 'unfinished-index') db.exec('CREATE INDEX jobs_unfinished ON jobs(id) WHERE finished_at IS NULL');
 if (variant === 'unfinished-index' || variant === 'failed-index') {
@@ -70,5 +61,4 @@ for (let first = 1; first <= N; first += 64) {
 }
 const perJob = (ns) => (Number(ns) / 1e3 / N).toFixed(2);
 console.log(`${variant}: ${perJob(process.hrtime.bigint() - t0)} µs per job (claim round ${perJob(claimNs)}, end round ${perJob(endNs)})`);
-db.close();
-fs.rmSync(dir, { recursive: true, force: true });
+remove();

@@ -4,20 +4,11 @@
 // store does when a run of 16 jobs allows it). Prints µs per job, and the commit's share.
 //
 //   node bench/micro/insert.mjs [each|alike] [batch size, default 256]   (needs `npm run build`)
-import Database from 'better-sqlite3';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { MIGRATIONS } from '../../dist/store/migrations.js';
+import { freshStoreFile } from './store-file.mjs';
 
 const variant = process.argv[2] ?? 'each';
 const batch = Number(process.argv[3] ?? 256);
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nucleus-micro-'));
-const db = new Database(path.join(dir, 'jobs.db'));
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.pragma('cache_size = -32000');
-for (const m of MIGRATIONS) db.exec(m);
+const { db, remove } = freshStoreFile();
 
 const COLUMNS = `(queue, type, payload, content_type, priority, max_retries, timeout_ms, backoff_base_ms, backoff_cap_ms,
   run_at, idempotency_key, status, created_at, updated_at)`;
@@ -54,5 +45,4 @@ for (let first = 0; first < N; first += batch) {
   committing += t2 - t1;
 }
 console.log(`${variant}, batches of ${batch}: ${((total / N) * 1000).toFixed(2)} µs per job (commit ${((committing / N) * 1000).toFixed(2)})`);
-db.close();
-fs.rmSync(dir, { recursive: true, force: true });
+remove();
