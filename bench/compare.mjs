@@ -46,7 +46,8 @@ const verdict = (row, n, p) => {
   if (row.abs !== undefined) return n <= row.abs ? `yes (<= ${row.abs})` : `no (needs <= ${row.abs})`;
   return '';
 };
-const label = (r) => `Nucleus ${r.settings.deployment}${r.settings.sync !== 'normal' ? `, sync ${r.settings.sync}` : ''}${r.settings.warmup ? `, warm master` : ''}`;
+const masterWarmUp = (r) => (r.settings.masterWarmUp === 0 ? ', master started cold (--warm-up 0)' : typeof r.settings.masterWarmUp === 'number' ? `, --warm-up ${r.settings.masterWarmUp}` : '');
+const label = (r) => `Nucleus ${r.settings.deployment}${r.settings.sync !== 'normal' ? `, sync ${r.settings.sync}` : ''}${masterWarmUp(r)}${r.settings.warmup ? `, warmed by ${r.settings.warmup} jobs of traffic` : ''}`;
 const head = ['measure', `${peer.peer} ${peer.version}`, ...nucleus.flatMap((r) => [label(r), 'ratio', 'bar met']), ''];
 const lines = [
   `# Nucleus vs ${peer.peer}, same machine, same sitting`,

@@ -24,11 +24,10 @@ cp "$PEERS/results/bullmq-default-$stamp.json" "bench/results/$stamp-bullmq-defa
 
 "${NICE[@]}" node bench/scenarios.mjs --deployment procs --runs "$RUNS"
 "${NICE[@]}" node bench/scenarios.mjs --deployment inproc --runs "$RUNS"
-# The same steps against a master that has already run 20,000 jobs through the same calls, as a
-# running server (Redis is one) has; producer and worker are fresh processes either way.
-"${NICE[@]}" node bench/scenarios.mjs --deployment procs --runs "$RUNS" --warmup 20000
+# The same steps against a master started cold (--warm-up 0): what the master's own warm-up is worth.
+"${NICE[@]}" node bench/scenarios.mjs --deployment procs --runs "$RUNS" --master-warm-up 0
 "${NICE[@]}" node bench/durability.mjs
 
 latest() { ls -1 bench/results/*-"$1".json | tail -1; }
 node bench/compare.mjs --peer "bench/results/$stamp-bullmq-default.json" \
-  --nucleus "$(latest nucleus-procs),$(latest nucleus-inproc),$(latest nucleus-procs-warm20000)" --durability "$(latest nucleus-durability)"
+  --nucleus "$(latest nucleus-procs),$(latest nucleus-inproc),$(latest nucleus-procs-master-warm-up0)" --durability "$(latest nucleus-durability)"

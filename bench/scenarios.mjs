@@ -13,9 +13,12 @@
 //
 //   node bench/scenarios.mjs [--deployment procs|inproc] [--runs 3] [--scenarios A,B]
 //        [--modes single,bulk] [--n 20000] [--chunk 1000] [--concurrency 64] [--rate 500]
-//        [--duration 20] [--sync normal|full] [--coalesce on|off] [--metrics on|off] [--warmup N] [--tag name]
+//        [--duration 20] [--sync normal|full] [--coalesce on|off] [--metrics on|off] [--master-warm-up N]
+//        [--warmup N] [--tag name]
 //        [--foreign-max 8] [--attempts 4] [--quiet-wait 30] [--quiet-pct 8]
 // Run as root with `nice -n -15` like the peer harness (run-all.sh does).
+// --master-warm-up N: passed to `nucleus master` / `nucleus dev` as --warm-up N (the master's own
+// warm-up before it listens; 0 starts it cold). Unset, the master runs its default.
 // --warmup N: before each step, N jobs go through the fresh master (submitted by this script
 // through the same client calls as the producer's, half one at a time from 64 callers, half with
 // submitMany(); drained by a temporary worker process that is then stopped), so that the measured
@@ -27,7 +30,7 @@ import { pause, startDev, startMaster, startWorker, tempStore, waitForWorkers } 
 
 const o = argv({
   deployment: 'procs', runs: 3, scenarios: 'A,B', modes: 'single,bulk', n: 20_000, chunk: 1000, concurrency: 64, rate: 500, duration: 20,
-  sync: 'normal', coalesce: 'on', metrics: 'on', warmup: 0, tag: '', 'foreign-max': 8, attempts: 4, 'quiet-wait': 30, 'quiet-pct': 8, 'drain-timeout': 180,
+  sync: 'normal', coalesce: 'on', metrics: 'on', 'master-warm-up': '', warmup: 0, tag: '', 'foreign-max': 8, attempts: 4, 'quiet-wait': 30, 'quiet-pct': 8, 'drain-timeout': 180,
 });
 const PRODUCER = path.join(ROOT, 'bench', 'lib', 'producer.mjs');
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}] nucleus/${o.deployment}:`, ...a);
@@ -38,7 +41,8 @@ if (o.deployment === 'inproc' && o.sync !== 'normal') throw new Error('--sync fu
 async function cluster(paused) {
   const store = tempStore();
   const metrics = o.metrics === 'on';
-  const c = o.deployment === 'inproc' ? await startDev({ db: store.db, concurrency: o.concurrency, metrics }) : await startMaster({ db: store.db, sync: o.sync, metrics });
+  const extra = o['master-warm-up'] === '' ? [] : ['--warm-up', String(o['master-warm-up'])];
+  const c = o.deployment === 'inproc' ? await startDev({ db: store.db, concurrency: o.concurrency, metrics, extra }) : await startMaster({ db: store.db, sync: o.sync, metrics, extra });
   if (o.warmup > 0) await warmUp(c);
   if (paused) await pause(c.client, true);
   return { ...c, store };
@@ -162,10 +166,10 @@ async function scenarioB() {
   }
 }
 
-const variant = [o.deployment, o.sync !== 'normal' && `sync-${o.sync}`, o.warmup > 0 && `warm${o.warmup}`, o.coalesce === 'off' && 'no-coalesce', o.metrics === 'off' && 'no-metrics', o.tag].filter(Boolean).join('-');
+const variant = [o.deployment, o.sync !== 'normal' && `sync-${o.sync}`, o['master-warm-up'] !== '' && `master-warm-up${o['master-warm-up']}`, o.warmup > 0 && `warm${o.warmup}`, o.coalesce === 'off' && 'no-coalesce', o.metrics === 'off' && 'no-metrics', o.tag].filter(Boolean).join('-');
 const out = {
   peer: 'nucleus', version: JSON.parse((await import('node:fs')).readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version, variant,
-  settings: { deployment: o.deployment, sync: o.sync, coalesce: o.coalesce, metrics: o.metrics, warmup: o.warmup },
+  settings: { deployment: o.deployment, sync: o.sync, coalesce: o.coalesce, metrics: o.metrics, masterWarmUp: o['master-warm-up'] === '' ? 'default' : Number(o['master-warm-up']), warmup: o.warmup },
   params: { runs: o.runs, N: o.n, chunk: o.chunk, concurrency: o.concurrency, rate: o.rate, duration: o.duration },
   machine: machine(), startedAt: new Date().toISOString(), A: [], B: [], errors: [],
 };

@@ -71,7 +71,11 @@ export interface MasterFlags {
   'tls-cert'?: string;
   'tls-key'?: string;
   'tls-client-ca'?: string;
+  'warm-up'?: number;
 }
+
+/** No-op jobs a master runs through a throw-away copy of itself before it serves (0: none). */
+export const DEFAULT_WARM_UP_JOBS = 20_000;
 
 export interface MasterConfig {
   host: string;
@@ -86,6 +90,8 @@ export interface MasterConfig {
   auth: AuthConfig;
   /** Certificate files for TLS; null serves plaintext. */
   tls: ServerTlsFiles | null;
+  /** No-op jobs to run through a throw-away in-memory master before serving; 0 skips the warm-up. */
+  warmUpJobs: number;
 }
 
 /** The token from --token or --token-file (never both), else NUCLEUS_TOKEN or NUCLEUS_TOKEN_FILE; checked for shape. */
@@ -157,6 +163,7 @@ export function resolveMasterConfig(flags: MasterFlags, env: Env = process.env):
       pick(flags['tls-key'], env, 'NUCLEUS_TLS_KEY'),
       pick(flags['tls-client-ca'], env, 'NUCLEUS_TLS_CLIENT_CA'),
     ),
+    warmUpJobs: intSetting(pick(flags['warm-up'], env, 'NUCLEUS_WARM_UP'), DEFAULT_WARM_UP_JOBS, '--warm-up', 0, 1_000_000),
     settings: {
       heartbeatIntervalMs,
       heartbeatTimeoutMs,

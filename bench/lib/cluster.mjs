@@ -37,9 +37,9 @@ export function startWorker(address, { concurrency = 64, id = 'bench-w1' } = {})
 }
 
 /** `nucleus dev`: master and one worker in one process, with the observation tap. */
-export async function startDev({ db, concurrency = 64, metrics = true }) {
+export async function startDev({ db, concurrency = 64, metrics = true, extra = [] }) {
   const httpPort = metrics ? await freePort() : 0;
-  const proc = spawnCli(['dev', '--port', '0', '--http-port', String(httpPort), '--workers', '1', '--concurrency', String(concurrency), '--db', db, '--log-level', 'warn'], { tap: true });
+  const proc = spawnCli(['dev', '--port', '0', '--http-port', String(httpPort), '--workers', '1', '--concurrency', String(concurrency), '--db', db, '--log-level', 'warn', ...extra], { tap: true });
   const m = await proc.line(/master on (\S+?),? /);
   const address = m[1].replace(/,$/, '');
   return { proc, address, client: new MasterClient({ address, timeoutMs: 30_000 }) };

@@ -71,6 +71,9 @@ async function startInProcess(options: DeploymentOptions, dbPath: string): Promi
   // Loaded here, not at the top: the CLI loads every command's module to list it.
   const { startMaster } = await import('../services/master.js');
   const { startWorker } = await import('../services/worker.js');
+  const { warmUp } = await import('../services/warm-up.js');
+  // As `nucleus dev` and `nucleus master` start: warmed up first.
+  await warmUp(config.warmUpJobs, silentLogger);
   const running = await startMaster(config, silentLogger);
   const address = `127.0.0.1:${running.grpcPort}`;
   const workers: Worker[] = [];

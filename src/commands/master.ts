@@ -17,6 +17,11 @@ export class Master extends Command {
     'max-payload': Flags.string({ summary: 'Largest payload accepted (e.g. 1MiB). Env: NUCLEUS_MAX_PAYLOAD. Default: 1MiB.' }),
     retention: Flags.string({ summary: 'Finished jobs older than this are pruned; 0 keeps them. Env: NUCLEUS_RETENTION. Default: 7d.' }),
     'idempotency-window': Flags.string({ summary: 'How long a finished job keeps its idempotency key. Env: NUCLEUS_IDEMPOTENCY_WINDOW. Default: 24h.' }),
+    'warm-up': Flags.integer({
+      summary: 'Before serving, run this many no-op jobs through a throw-away in-memory master, so the code is compiled before real work arrives; 0 skips it. Env: NUCLEUS_WARM_UP. Default: 20000.',
+      min: 0,
+      max: 1_000_000,
+    }),
     'log-level': Flags.string({ summary: 'trace, debug, info, warn, error or silent. Env: NUCLEUS_LOG_LEVEL. Default: info.' }),
     token: Flags.string({ summary: 'Require this token (16+ characters) on every gRPC and REST call; also the workers\' token unless --worker-token is set. Env: NUCLEUS_TOKEN. Default: none.', helpGroup: 'SECURITY' }),
     'token-file': Flags.string({ summary: 'Read the token from this file instead (keeps it out of `ps`). Env: NUCLEUS_TOKEN_FILE.', helpGroup: 'SECURITY' }),
@@ -40,6 +45,8 @@ export class Master extends Command {
     try {
       // Loaded on run: every command's module is loaded to list it, and most never need these.
       const { startMaster } = await import('../services/master.js');
+      const { warmUp } = await import('../services/warm-up.js');
+      await warmUp(config.warmUpJobs, logger);
       const { httpGateway } = await import('../http/plugin.js');
       running = await startMaster(config, logger, { http: httpGateway });
     } catch (error) {
