@@ -46,8 +46,10 @@ const verdict = (row, n, p) => {
   if (row.abs !== undefined) return n <= row.abs ? `yes (<= ${row.abs})` : `no (needs <= ${row.abs})`;
   return '';
 };
-const masterWarmUp = (r) => (r.settings.masterWarmUp === 0 ? ', master started cold (--warm-up 0)' : typeof r.settings.masterWarmUp === 'number' ? `, --warm-up ${r.settings.masterWarmUp}` : '');
-const label = (r) => `Nucleus ${r.settings.deployment}${r.settings.sync !== 'normal' ? `, sync ${r.settings.sync}` : ''}${masterWarmUp(r)}${r.settings.warmup ? `, warmed by ${r.settings.warmup} jobs of traffic` : ''}`;
+const warmUp = (role, n) => (n === 0 ? `, ${role} started cold` : typeof n === 'number' ? `, ${role} --warm-up ${n}` : '');
+const label = (r) =>
+  `Nucleus ${r.settings.deployment}${r.settings.sync !== 'normal' ? `, sync ${r.settings.sync}` : ''}${warmUp('master', r.settings.masterWarmUp)}${warmUp('worker', r.settings.workerWarmUp)}` +
+  (r.settings.warmup ? `, warmed by ${r.settings.warmup} jobs of traffic` : '');
 const head = ['measure', `${peer.peer} ${peer.version}`, ...nucleus.flatMap((r) => [label(r), 'ratio', 'bar met']), ''];
 const lines = [
   `# Nucleus vs ${peer.peer}, same machine, same sitting`,

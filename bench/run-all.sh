@@ -24,10 +24,10 @@ cp "$PEERS/results/bullmq-default-$stamp.json" "bench/results/$stamp-bullmq-defa
 
 "${NICE[@]}" node bench/scenarios.mjs --deployment procs --runs "$RUNS"
 "${NICE[@]}" node bench/scenarios.mjs --deployment inproc --runs "$RUNS"
-# The same steps against a master started cold (--warm-up 0): what the master's own warm-up is worth.
-"${NICE[@]}" node bench/scenarios.mjs --deployment procs --runs "$RUNS" --master-warm-up 0
+# The same steps with master and worker started cold (--warm-up 0): what their warm-ups are worth.
+"${NICE[@]}" node bench/scenarios.mjs --deployment procs --runs "$RUNS" --master-warm-up 0 --worker-warm-up 0
 "${NICE[@]}" node bench/durability.mjs
 
 latest() { ls -1 bench/results/*-"$1".json | tail -1; }
 node bench/compare.mjs --peer "bench/results/$stamp-bullmq-default.json" \
-  --nucleus "$(latest nucleus-procs),$(latest nucleus-inproc),$(latest nucleus-procs-master-warm-up0)" --durability "$(latest nucleus-durability)"
+  --nucleus "$(latest nucleus-procs),$(latest nucleus-inproc),$(latest nucleus-procs-master-warm-up0-worker-warm-up0)" --durability "$(latest nucleus-durability)"

@@ -14,11 +14,13 @@
 //   node bench/scenarios.mjs [--deployment procs|inproc] [--runs 3] [--scenarios A,B]
 //        [--modes single,bulk] [--n 20000] [--chunk 1000] [--concurrency 64] [--rate 500]
 //        [--duration 20] [--sync normal|full] [--coalesce on|off] [--metrics on|off] [--master-warm-up N]
-//        [--warmup N] [--tag name]
+//        [--worker-warm-up N] [--warmup N] [--tag name]
 //        [--foreign-max 8] [--attempts 4] [--quiet-wait 30] [--quiet-pct 8]
 // Run as root with `nice -n -15` like the peer harness (run-all.sh does).
 // --master-warm-up N: passed to `nucleus master` / `nucleus dev` as --warm-up N (the master's own
 // warm-up before it listens; 0 starts it cold). Unset, the master runs its default.
+// --worker-warm-up N: passed to `nucleus worker` as --warm-up N (its warm-up against a stand-in
+// master before it connects; 0 starts it cold). Unset, the worker runs its default.
 // --warmup N: before each step, N jobs go through the fresh master (submitted by this script
 // through the same client calls as the producer's, half one at a time from 64 callers, half with
 // submitMany(); drained by a temporary worker process that is then stopped), so that the measured
@@ -30,12 +32,14 @@ import { pause, startDev, startMaster, startWorker, tempStore, waitForWorkers } 
 
 const o = argv({
   deployment: 'procs', runs: 3, scenarios: 'A,B', modes: 'single,bulk', n: 20_000, chunk: 1000, concurrency: 64, rate: 500, duration: 20,
-  sync: 'normal', coalesce: 'on', metrics: 'on', 'master-warm-up': '', warmup: 0, tag: '', 'foreign-max': 8, attempts: 4, 'quiet-wait': 30, 'quiet-pct': 8, 'drain-timeout': 180,
+  sync: 'normal', coalesce: 'on', metrics: 'on', 'master-warm-up': '', 'worker-warm-up': '', warmup: 0, tag: '', 'foreign-max': 8, attempts: 4, 'quiet-wait': 30, 'quiet-pct': 8, 'drain-timeout': 180,
 });
 const PRODUCER = path.join(ROOT, 'bench', 'lib', 'producer.mjs');
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}] nucleus/${o.deployment}:`, ...a);
 const guard = { foreignMax: o['foreign-max'], attempts: o.attempts, quietPct: o['quiet-pct'], quietWaitMs: o['quiet-wait'] * 1000, log };
 if (o.deployment === 'inproc' && o.sync !== 'normal') throw new Error('--sync full needs --deployment procs (`nucleus dev` has no --sync)');
+
+const workerExtra = o['worker-warm-up'] === '' ? [] : ['--warm-up', String(o['worker-warm-up'])];
 
 /** Master and (for inproc) worker, paused or not; `tapProc` is the process with the worker tap. */
 async function cluster(paused) {
@@ -94,7 +98,7 @@ async function scenarioA(mode) {
     const enq = await produce(sampler, { address: c.address, mode, n: o.n, concurrency: o.concurrency, chunk: o.chunk, coalesce: o.coalesce === 'on' });
     let tap = c.proc;
     if (o.deployment === 'procs') {
-      worker = startWorker(c.address, { concurrency: o.concurrency });
+      worker = startWorker(c.address, { concurrency: o.concurrency, extra: workerExtra });
       sampler.add('worker', worker.pid);
       await waitForWorkers(c.client);
       tap = worker;
@@ -140,7 +144,7 @@ async function scenarioB() {
     let tap = c.proc;
     sampler.add(o.deployment === 'inproc' ? 'dev' : 'master', c.proc.pid);
     if (o.deployment === 'procs') {
-      worker = startWorker(c.address, { concurrency: o.concurrency });
+      worker = startWorker(c.address, { concurrency: o.concurrency, extra: workerExtra });
       sampler.add('worker', worker.pid);
       tap = worker;
     }
@@ -166,10 +170,10 @@ async function scenarioB() {
   }
 }
 
-const variant = [o.deployment, o.sync !== 'normal' && `sync-${o.sync}`, o['master-warm-up'] !== '' && `master-warm-up${o['master-warm-up']}`, o.warmup > 0 && `warm${o.warmup}`, o.coalesce === 'off' && 'no-coalesce', o.metrics === 'off' && 'no-metrics', o.tag].filter(Boolean).join('-');
+const variant = [o.deployment, o.sync !== 'normal' && `sync-${o.sync}`, o['master-warm-up'] !== '' && `master-warm-up${o['master-warm-up']}`, o['worker-warm-up'] !== '' && `worker-warm-up${o['worker-warm-up']}`, o.warmup > 0 && `warm${o.warmup}`, o.coalesce === 'off' && 'no-coalesce', o.metrics === 'off' && 'no-metrics', o.tag].filter(Boolean).join('-');
 const out = {
   peer: 'nucleus', version: JSON.parse((await import('node:fs')).readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version, variant,
-  settings: { deployment: o.deployment, sync: o.sync, coalesce: o.coalesce, metrics: o.metrics, masterWarmUp: o['master-warm-up'] === '' ? 'default' : Number(o['master-warm-up']), warmup: o.warmup },
+  settings: { deployment: o.deployment, sync: o.sync, coalesce: o.coalesce, metrics: o.metrics, masterWarmUp: o['master-warm-up'] === '' ? 'default' : Number(o['master-warm-up']), workerWarmUp: o['worker-warm-up'] === '' ? 'default' : Number(o['worker-warm-up']), warmup: o.warmup },
   params: { runs: o.runs, N: o.n, chunk: o.chunk, concurrency: o.concurrency, rate: o.rate, duration: o.duration },
   machine: machine(), startedAt: new Date().toISOString(), A: [], B: [], errors: [],
 };

@@ -186,7 +186,11 @@ export interface WorkerFlags extends ClientSecurityFlags {
   grace?: string;
   'log-level'?: string;
   'metrics-port'?: number;
+  'warm-up'?: number;
 }
+
+/** No-op jobs `nucleus worker` runs against a stand-in master before it connects (0: none). */
+export const DEFAULT_WORKER_WARM_UP_JOBS = 5_000;
 
 export interface WorkerConfig extends ClientSecurity {
   id: string;
@@ -201,6 +205,8 @@ export interface WorkerConfig extends ClientSecurity {
   logLevel: LogLevel;
   /** Port of the worker's own /metrics; 0 (the default) serves none. */
   metricsPort: number;
+  /** No-op jobs to run against a stand-in master before connecting (`nucleus worker`); 0 skips the warm-up. */
+  warmUpJobs: number;
 }
 
 export function resolveWorkerConfig(flags: WorkerFlags, env: Env = process.env, fallbackId = 'worker'): WorkerConfig {
@@ -215,6 +221,7 @@ export function resolveWorkerConfig(flags: WorkerFlags, env: Env = process.env, 
     graceMs: durationSetting(pick(flags.grace, env, 'NUCLEUS_GRACE'), 30_000, '--grace', true),
     logLevel: logLevel(pick(flags['log-level'], env, 'NUCLEUS_LOG_LEVEL')),
     metricsPort: intSetting(pick(flags['metrics-port'], env, 'NUCLEUS_METRICS_PORT'), 0, '--metrics-port', 0, 65535),
+    warmUpJobs: intSetting(pick(flags['warm-up'], env, 'NUCLEUS_WARM_UP'), DEFAULT_WORKER_WARM_UP_JOBS, '--warm-up', 0, 1_000_000),
     ...resolveClientSecurity(flags, env),
   };
 }

@@ -32,8 +32,8 @@ export async function startMaster({ db, sync = 'normal', metrics = true, port = 
 }
 
 /** `nucleus worker` with the observation tap. */
-export function startWorker(address, { concurrency = 64, id = 'bench-w1' } = {}) {
-  return spawnCli(['worker', '--master', address, '--concurrency', String(concurrency), '--id', id, '--log-level', 'warn'], { tap: true });
+export function startWorker(address, { concurrency = 64, id = 'bench-w1', extra = [] } = {}) {
+  return spawnCli(['worker', '--master', address, '--concurrency', String(concurrency), '--id', id, '--log-level', 'warn', ...extra], { tap: true });
 }
 
 /** `nucleus dev`: master and one worker in one process, with the observation tap. */

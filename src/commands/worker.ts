@@ -1,7 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { hostname } from 'node:os';
 import { resolveWorkerConfig } from '../config.js';
-import { startWorker } from '../services/worker.js';
+import { startWorker, warmUpWorker } from '../services/worker.js';
 import type { RunningWorkerMetrics } from '../worker/worker-metrics.js';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
 import { securityFlags } from './base.js';
@@ -17,6 +17,11 @@ export class Worker extends Command {
     handlers: Flags.string({ summary: 'Module exporting your handlers: { type: async (payload, ctx) => result }. Env: NUCLEUS_HANDLERS.' }),
     'allow-exec': Flags.string({ summary: 'Enable the exec job type for these programs (comma-separated; * allows any). Env: NUCLEUS_ALLOW_EXEC. Default: exec disabled.' }),
     grace: Flags.string({ summary: 'On SIGTERM, how long running jobs may finish before they are given back. Env: NUCLEUS_GRACE. Default: 30s.' }),
+    'warm-up': Flags.integer({
+      summary: 'Before connecting, run this many no-op jobs against a stand-in master, so the code is compiled before real work arrives; 0 skips it. Env: NUCLEUS_WARM_UP. Default: 5000.',
+      min: 0,
+      max: 1_000_000,
+    }),
     'log-level': Flags.string({ summary: 'trace, debug, info, warn, error or silent. Env: NUCLEUS_LOG_LEVEL. Default: info.' }),
     ...securityFlags(),
     'metrics-port': Flags.integer({ summary: 'Serve this worker\'s Prometheus /metrics on this port (all interfaces); 0 serves none. Env: NUCLEUS_METRICS_PORT. Default: 0.', min: 0, max: 65535 }),
@@ -34,6 +39,7 @@ export class Worker extends Command {
     let worker;
     let metrics: RunningWorkerMetrics | null = null;
     try {
+      await warmUpWorker(config.warmUpJobs, config.concurrency, logger);
       worker = await startWorker(config, logger);
       // prom-client is loaded only by workers that serve metrics.
       if (config.metricsPort) metrics = await (await import('../worker/worker-metrics.js')).serveWorkerMetrics(worker, { host: '0.0.0.0', port: config.metricsPort, id: config.id, concurrency: config.concurrency, logger });

@@ -1,12 +1,14 @@
 /**
- * The master's warm-up: no-op jobs through a throw-away master on an in-memory store, over
- * loopback gRPC, to an in-process worker. It must finish every job, leave nothing listening or
- * running behind it, and give up with a warning (never an error) when it cannot finish in time.
+ * The warm-ups. The master's: no-op jobs through a throw-away master on an in-memory store, over
+ * loopback gRPC, to an in-process worker. The worker's: no-op jobs from a stand-in master that
+ * speaks the worker protocol. Each must finish every job, leave nothing listening or running
+ * behind it, and give up with a warning (never an error) when it cannot finish in time.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { warmUp } from '../../src/services/warm-up.js';
+import { warmUpWorker } from '../../src/services/worker.js';
 import { waitFor } from '../helpers/cluster.js';
 
 function capturingLogger() {
@@ -61,6 +63,35 @@ describe('warm-up', () => {
     before = resources();
     const { logger, lines } = capturingLogger();
     await warmUp(0, logger);
+    expect(resources()).toEqual(before);
+    expect(lines).toEqual([]);
+  });
+});
+
+describe('worker warm-up', () => {
+  it('given 3,000 jobs and 8 slots, when the worker warms up, then the stand-in master gets every result and it says so', async () => {
+    before = resources();
+    const { logger, lines } = capturingLogger();
+    await warmUpWorker(3_000, 8, logger);
+    await waitFor(() => lines.length > 0, 'the log line');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 30, msg: 'warmed up', jobs: 3_000 });
+  });
+
+  it('given no time to finish, when the worker warms up, then it gives up with one warning and returns', async () => {
+    before = resources();
+    const { logger, lines } = capturingLogger();
+    await expect(warmUpWorker(1_000_000, 1, logger, 50)).resolves.toBeUndefined();
+    await waitFor(() => lines.length > 0, 'the log line');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 40, msg: 'warm-up abandoned; starting cold' });
+    expect((lines[0].err as { message: string }).message).toBe('not done in 50 ms');
+  });
+
+  it('given 0 jobs, when the worker warms up, then nothing runs and nothing is logged', async () => {
+    before = resources();
+    const { logger, lines } = capturingLogger();
+    await warmUpWorker(0, 4, logger);
     expect(resources()).toEqual(before);
     expect(lines).toEqual([]);
   });

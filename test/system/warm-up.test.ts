@@ -1,11 +1,12 @@
 /**
- * System test of the warm-up as `nucleus master` runs it by default: it happens before the
- * master listens, and none of its jobs reaches the real store, the counts or the metrics.
+ * System test of the warm-ups as `nucleus master` and `nucleus worker` run them by default: they
+ * happen before the master listens and before the worker connects, and none of their jobs
+ * reaches the real store, the counts, the metrics or the worker's record.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cluster.js';
-import { freePort, killAll, runCli, spawnCli } from '../helpers/process.js';
+import { freePort, killAll, runCli, spawnCli, spawnMaster, waitForWorkers } from '../helpers/process.js';
 import { MasterClient } from '../../src/rpc/client.js';
 
 const dir = tempDir();
@@ -53,6 +54,30 @@ describe('system: master warm-up', () => {
     await master.waitForExit(10_000);
   });
 
+  it('given the defaults, when a worker starts, then it warms up with 5,000 jobs before it connects, and the master sees none of them', async () => {
+    const master = await spawnMaster({ db: join(dir.path, 'worker.db'), args: ['--warm-up', '0'] });
+    const worker = spawnCli(['worker', '--id', 'w1', '--master', master.address, '--log-level', 'info']);
+    await worker.waitForLine(/"msg":"connected to the master"/, { stream: 'stderr', timeoutMs: 30_000 });
+    const log = worker.stderr();
+    expect(log).toMatch(/"jobs":5000,"ms":\d+,"msg":"warmed up"/);
+    expect(log.indexOf('"msg":"warmed up"')).toBeLessThan(log.indexOf('"msg":"connected to the master"'));
+
+    const client = new MasterClient({ address: master.address, timeoutMs: 5_000 });
+    try {
+      await waitForWorkers(client, ['w1']);
+      const stats = await client.call('getStats', {});
+      expect(Number(stats.submittedTotal)).toBe(0);
+      expect(stats.workers.map((w) => [w.id, Number(w.jobsDone)])).toEqual([['w1', 0]]);
+      const { jobId } = await client.submit({ type: 'echo', payload: Buffer.from('{"hello":1}'), contentType: 'application/json' });
+      const { job, finished } = await client.call('getJobResult', { jobId, wait: true, waitTimeoutMs: 4_000 });
+      expect(finished).toBe(true);
+      expect(job?.workerId).toBe('w1');
+      expect(JSON.parse(Buffer.from(job!.result).toString())).toEqual({ hello: 1 });
+    } finally {
+      client.close();
+    }
+  });
+
   it.each([
     [['--warm-up', '-1'], {}, /--warm-up/],
     [['--warm-up', '2000000'], {}, /--warm-up/],
@@ -62,5 +87,20 @@ describe('system: master warm-up', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
     expect(stderr).not.toContain('listening');
+  });
+});
+
+describe('system: worker warm-up settings', () => {
+  it('given --warm-up 0, when a worker starts, then it connects without warming up', async () => {
+    const master = await spawnMaster({ db: join(dir.path, 'worker-cold.db'), args: ['--warm-up', '0'] });
+    const worker = spawnCli(['worker', '--id', 'w2', '--master', master.address, '--log-level', 'info', '--warm-up', '0']);
+    await worker.waitForLine(/"msg":"connected to the master"/, { stream: 'stderr', timeoutMs: 30_000 });
+    expect(worker.stderr()).not.toContain('warmed up');
+  });
+
+  it('given a bad --warm-up, when a worker starts, then it names the setting and exits 2', async () => {
+    const { code, stderr } = await runCli(['worker', '--id', 'w3', '--master', '127.0.0.1:1', '--warm-up', 'many']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/--warm-up/);
   });
 });
