@@ -74,7 +74,7 @@ export interface MasterFlags {
   'warm-up'?: number;
 }
 
-/** No-op jobs a master runs through a throw-away copy of itself before it serves (0: none). */
+/** No-op jobs a master runs through a throw-away copy of itself at start, before it reports that it is listening (0: none). */
 export const DEFAULT_WARM_UP_JOBS = 20_000;
 
 export interface MasterConfig {
@@ -90,7 +90,7 @@ export interface MasterConfig {
   auth: AuthConfig;
   /** Certificate files for TLS; null serves plaintext. */
   tls: ServerTlsFiles | null;
-  /** No-op jobs to run through a throw-away in-memory master before serving; 0 skips the warm-up. */
+  /** No-op jobs to run through a throw-away in-memory master at start; 0 skips the warm-up. */
   warmUpJobs: number;
 }
 

@@ -18,7 +18,7 @@ export class Master extends Command {
     retention: Flags.string({ summary: 'Finished jobs older than this are pruned; 0 keeps them. Env: NUCLEUS_RETENTION. Default: 7d.' }),
     'idempotency-window': Flags.string({ summary: 'How long a finished job keeps its idempotency key. Env: NUCLEUS_IDEMPOTENCY_WINDOW. Default: 24h.' }),
     'warm-up': Flags.integer({
-      summary: 'Before serving, run this many no-op jobs through a throw-away in-memory master, so the code is compiled before real work arrives; 0 skips it. Env: NUCLEUS_WARM_UP. Default: 20000.',
+      summary: 'At start, before reporting that it is listening, run this many no-op jobs through a throw-away in-memory master, so the code is compiled before real work arrives; 0 skips it. Env: NUCLEUS_WARM_UP. Default: 20000.',
       min: 0,
       max: 1_000_000,
     }),
@@ -45,17 +45,23 @@ export class Master extends Command {
     try {
       // Loaded on run: every command's module is loaded to list it, and most never need these.
       const { startMaster } = await import('../services/master.js');
-      const { warmUp } = await import('../services/warm-up.js');
-      await warmUp(config.warmUpJobs, logger);
       const { httpGateway } = await import('../http/plugin.js');
       running = await startMaster(config, logger, { http: httpGateway });
     } catch (error) {
       return failStartup(this, error);
     }
-    // Signals are handled before readiness is announced: a SIGTERM right after the line must
-    // still close the store cleanly.
-    const stopped = runUntilSignal(running.stop, logger);
-    process.stderr.write(`nucleus master listening: gRPC ${config.host}:${running.grpcPort}${running.httpPort ? `, HTTP ${config.host}:${running.httpPort}` : ''}, store ${config.dbPath}\n`);
+    // Signals are handled before readiness is announced: a SIGTERM during the warm-up or right
+    // after the line must still close the store cleanly.
+    const shutdown = new AbortController();
+    const stopped = runUntilSignal(() => {
+      shutdown.abort();
+      return running.stop();
+    }, logger);
+    // After the ports are taken (the warm-up's loopback sockets could otherwise take one first)
+    // and before the line that says the master is up. It never throws.
+    const { warmUp } = await import('../services/warm-up.js');
+    await warmUp(config.warmUpJobs, logger, undefined, shutdown.signal);
+    if (running.master.state === 'running') process.stderr.write(`nucleus master listening: gRPC ${config.host}:${running.grpcPort}${running.httpPort ? `, HTTP ${config.host}:${running.httpPort}` : ''}, store ${config.dbPath}\n`);
     await stopped;
   }
 }

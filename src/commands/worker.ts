@@ -1,7 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { hostname } from 'node:os';
 import { resolveWorkerConfig } from '../config.js';
-import { startWorker, warmUpWorker } from '../services/worker.js';
+import { createWorker, warmUpWorker } from '../services/worker.js';
 import type { RunningWorkerMetrics } from '../worker/worker-metrics.js';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
 import { securityFlags } from './base.js';
@@ -39,10 +39,12 @@ export class Worker extends Command {
     let worker;
     let metrics: RunningWorkerMetrics | null = null;
     try {
-      await warmUpWorker(config.warmUpJobs, config.concurrency, logger);
-      worker = await startWorker(config, logger);
-      // prom-client is loaded only by workers that serve metrics.
+      worker = await createWorker(config, logger);
+      // prom-client is loaded only by workers that serve metrics. The port is taken before the
+      // warm-up, whose own loopback sockets could otherwise take it first.
       if (config.metricsPort) metrics = await (await import('../worker/worker-metrics.js')).serveWorkerMetrics(worker, { host: '0.0.0.0', port: config.metricsPort, id: config.id, concurrency: config.concurrency, logger });
+      await warmUpWorker(config.warmUpJobs, config.concurrency, logger);
+      worker.start();
     } catch (error) {
       await worker?.stop(0);
       return failStartup(this, error);

@@ -1,9 +1,9 @@
 /**
  * A stand-in master for a worker's warm-up: WorkerService.Connect on 127.0.0.1, for one worker.
  * It welcomes the worker, keeps every slot filled with no-op assignments until `jobs` results
- * have come back, acknowledges each result as the real master does (one ResultAcks message per
- * Results message). It stores nothing and runs nothing; it
- * speaks the worker protocol (proto/nucleus/v1/worker.proto) and no more.
+ * have come back, and acknowledges each result as the real master does (one ResultAcks message
+ * per Results message). It stores nothing and runs nothing: it speaks the worker protocol
+ * (proto/nucleus/v1/worker.proto) and no more.
  */
 import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import { WorkerServiceService, type MasterMessage, type WorkerMessage } from './generated/nucleus/v1/worker.js';

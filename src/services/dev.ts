@@ -42,8 +42,8 @@ export async function startDev(options: DevOptions, logger: Logger): Promise<Dev
   const scratch = options.db ? null : mkdtempSync(join(tmpdir(), 'nucleus-dev-'));
   const dbPath = options.db ?? join(scratch!, 'nucleus.db');
   const config = resolveMasterConfig({ host: '127.0.0.1', port: options.port, 'http-port': options.httpPort, db: dbPath, 'warm-up': options.warmUpJobs ?? 0 }, {});
-  await warmUp(config.warmUpJobs, logger.child({ role: 'master' }));
   const running = await startMaster(config, logger.child({ role: 'master' }), { http: options.http });
+  await warmUp(config.warmUpJobs, logger.child({ role: 'master' }));
   const address = `127.0.0.1:${running.grpcPort}`;
   const workers: Worker[] = [];
   for (let i = 1; i <= options.workers; i++) {

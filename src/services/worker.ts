@@ -19,8 +19,16 @@ export async function workerHandlers(config: Pick<WorkerConfig, 'handlersPath' |
 }
 
 export async function startWorker(config: WorkerConfig, logger: Logger, extra: HandlerMap = {}): Promise<Worker> {
+  const worker = await createWorker(config, logger, extra);
+  worker.start();
+  return worker;
+}
+
+/** A worker with its handlers loaded, not yet connected: `start()` connects it. */
+export async function createWorker(config: WorkerConfig, logger: Logger, extra: HandlerMap = {}): Promise<Worker> {
   const handlers = await workerHandlers(config, extra);
-  const worker = new Worker({
+  logger.info({ id: config.id, master: config.master, concurrency: config.concurrency, queues: config.queues, types: Object.keys(handlers) }, 'worker started');
+  return new Worker({
     id: config.id,
     master: config.master,
     concurrency: config.concurrency,
@@ -31,9 +39,6 @@ export async function startWorker(config: WorkerConfig, logger: Logger, extra: H
     token: config.token,
     tls: config.tls,
   });
-  worker.start();
-  logger.info({ id: config.id, master: config.master, concurrency: config.concurrency, queues: config.queues, types: Object.keys(handlers) }, 'worker started');
-  return worker;
 }
 
 /**

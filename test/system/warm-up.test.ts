@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 describe('system: master warm-up', () => {
-  it('given the defaults, when the master starts, then it warms up with 20,000 jobs before listening and its store, counts and metrics hold none of them', async () => {
+  it('given the defaults, when the master starts, then it warms up with 20,000 jobs before it says it is listening, and its store, counts and metrics hold none of them', async () => {
     const httpPort = await freePort();
     const db = join(dir.path, 'warm.db');
     const master = spawnCli(['master', '--host', '127.0.0.1', '--port', '0', '--http-port', String(httpPort), '--db', db, '--log-level', 'info']);
@@ -44,6 +44,18 @@ describe('system: master warm-up', () => {
     expect(metrics).toMatch(/^nucleus_jobs_submitted_total\{queue="default",type="noop"\} 1$/m);
     master.kill('SIGTERM');
     expect((await master.waitForExit(10_000)).code).toBe(0);
+  });
+
+  it('given a SIGTERM during a long warm-up, when the master gets it, then it cuts the warm-up short, closes the store and exits 0', async () => {
+    const master = spawnCli(['master', '--host', '127.0.0.1', '--port', '0', '--http-port', '0', '--db', join(dir.path, 'term.db'), '--log-level', 'info', '--warm-up', '1000000']);
+    await master.waitForLine(/"msg":"master running"/, { stream: 'stderr', timeoutMs: 30_000 });
+    const sent = Date.now();
+    master.kill('SIGTERM');
+    expect((await master.waitForExit(10_000)).code).toBe(0);
+    expect(Date.now() - sent).toBeLessThan(5_000);
+    expect(master.stderr()).toContain('"msg":"master stopped; store closed"');
+    expect(master.stderr()).not.toContain('nucleus master listening');
+    expect(master.stderr()).not.toContain('warmed up');
   });
 
   it('given --warm-up 0, when the master starts, then it listens without warming up', async () => {
