@@ -61,7 +61,7 @@ export async function warmUp(jobs: number, logger: Logger, timeoutMs = 15_000, s
     if (master.scheduler.finishedTotal < jobs) throw new Error(`${master.scheduler.finishedTotal} of ${jobs} jobs done in ${timeoutMs} ms`);
     logger.info({ jobs, ms: Math.round(performance.now() - started) }, 'warmed up');
   } catch (error) {
-    logger.warn({ err: error, ms: Math.round(performance.now() - started) }, 'warm-up abandoned; starting cold');
+    logger.warn({ err: error, ms: Math.round(performance.now() - started) }, 'warm-up abandoned; starting anyway');
   } finally {
     client?.close();
     await worker?.stop(1_000).catch(() => {});

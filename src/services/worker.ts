@@ -64,7 +64,7 @@ export async function warmUpWorker(jobs: number, concurrency: number, logger: Lo
     await Promise.race([standIn.done, overrun]);
     logger.info({ jobs, ms: Math.round(performance.now() - started) }, 'warmed up');
   } catch (error) {
-    logger.warn({ err: error, ms: Math.round(performance.now() - started) }, 'warm-up abandoned; starting cold');
+    logger.warn({ err: error, ms: Math.round(performance.now() - started) }, 'warm-up abandoned; starting anyway');
   } finally {
     clearTimeout(timer);
     await worker?.stop(1_000).catch(() => {});
