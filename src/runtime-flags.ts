@@ -6,9 +6,9 @@
  * its young generation up to 16 MiB per semi-space, which becomes most of a busy worker's memory.
  * Keeping it at its starting size held a worker draining no-op jobs at 64 in flight near 88 MiB
  * RSS instead of about 116, at the same throughput (bench/README.md; 75 MiB since other changes):
- * little of what a worker allocates survives, so the extra scavenges are cheap. V8 reads the growth factor whenever the
- * young generation would grow, so setting it at run time works; a flag given on the command line
- * (`node --max-semi-space-size=...`) wins.
+ * little of what a worker allocates survives, so the extra scavenges are cheap. V8 reads the
+ * growth factor whenever the young generation would grow, so setting it at run time works; a
+ * flag given on the command line (`node --max-semi-space-size=...`) wins.
  */
 import v8 from 'node:v8';
 
