@@ -3,13 +3,17 @@
  * JobSpec becomes; the master validates both the same way. Field names follow the proto in either
  * spelling (`max_retries` or `maxRetries`), as proto3's JSON mapping does. Unknown fields are
  * refused, so that a typo never silently falls back to a default.
+ *
+ * Only own keys count: JSON.parse makes `"__proto__"` an own data property (it never sets a
+ * prototype), and the field table has no prototype, so `__proto__`, `constructor`, `toString` and
+ * the like are unknown fields like any other instead of matching Object.prototype's members.
  */
 import { ErrorCode, NucleusError, invalidArgument } from '../errors.js';
 import type { JobSpecInput } from '../core/validation.js';
 
 type Target = keyof JobSpecInput | 'payloadJson' | 'payloadBase64' | 'runAt';
 
-const FIELDS: Record<string, { target: Target; kind: 'string' | 'number' | 'any' | 'time' }> = {
+const FIELDS: Record<string, { target: Target; kind: 'string' | 'number' | 'any' | 'time' }> = Object.assign(Object.create(null), {
   type: { target: 'type', kind: 'string' },
   job_type: { target: 'type', kind: 'string' },
   jobType: { target: 'type', kind: 'string' },
@@ -36,7 +40,7 @@ const FIELDS: Record<string, { target: Target; kind: 'string' | 'number' | 'any'
   backoffBaseMs: { target: 'backoffBaseMs', kind: 'number' },
   backoff_cap_ms: { target: 'backoffCapMs', kind: 'number' },
   backoffCapMs: { target: 'backoffCapMs', kind: 'number' },
-};
+});
 
 const JSON_TYPE = 'application/json';
 
@@ -53,7 +57,7 @@ export function specFromJson(body: unknown, field: string): JobSpecInput {
   const seen = new Map<Target, string>();
   const spec: JobSpecInput & { payloadJson?: unknown; payloadBase64?: string; runAt?: unknown } = { type: '' };
   for (const [key, value] of Object.entries(body)) {
-    const known = FIELDS[key];
+    const known = Object.hasOwn(FIELDS, key) ? FIELDS[key] : undefined;
     if (!known) throw invalidArgument(`${field}.${key}`, `is not a job field (known: ${Object.keys(FIELDS).filter((k) => !/[A-Z]/.test(k)).join(', ')})`);
     if (value === null || value === undefined) continue;
     const earlier = seen.get(known.target);
@@ -89,7 +93,7 @@ export function specFromJson(body: unknown, field: string): JobSpecInput {
 export function batchFromJson(body: unknown): JobSpecInput[] | null {
   let list: unknown = null;
   if (Array.isArray(body)) list = body;
-  else if (typeof body === 'object' && body !== null && 'jobs' in body) {
+  else if (typeof body === 'object' && body !== null && Object.hasOwn(body, 'jobs')) {
     const keys = Object.keys(body);
     if (keys.length !== 1) throw invalidArgument('body', `a batch is {"jobs": [...]} alone (also got ${keys.filter((k) => k !== 'jobs').join(', ')})`);
     list = (body as { jobs: unknown }).jobs;

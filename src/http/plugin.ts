@@ -14,7 +14,7 @@ import { ErrorCode, NucleusError, invalidArgument, toNucleusError } from '../err
 import { MasterMetrics } from '../metrics.js';
 import { restRoutes } from './rest.js';
 import { Router } from './router.js';
-import { sendError, sendJson, sendProblem, sendText } from './respond.js';
+import { ClientGone, HttpRefusal, sendError, sendJson, sendProblem, sendText } from './respond.js';
 import type { MasterPlugin } from '../services/master.js';
 import type { Master } from '../master/master.js';
 import type { Logger } from '../log.js';
@@ -63,8 +63,14 @@ async function handle(router: Router, req: IncomingMessage, res: ServerResponse,
     }
     await match.handler({ req, res, params: match.params, query: url.searchParams });
   } catch (error) {
-    const e = toNucleusError(error);
-    if (e.code === 'INTERNAL') logger.error({ err: error, method, path: url.pathname }, 'http request failed');
+    if (error instanceof ClientGone) {
+      // Nobody is left to answer; one short line, no stack (a stack would say a bug, and it is not).
+      logger.info({ method, path: url.pathname, receivedBytes: error.receivedBytes }, 'http client closed the connection mid-request');
+      res.destroy();
+      return;
+    }
+    const e = error instanceof HttpRefusal ? error : toNucleusError(error);
+    if (e instanceof NucleusError && e.code === 'INTERNAL') logger.error({ err: error, method, path: url.pathname }, 'http request failed');
     if (!res.headersSent) sendError(req, res, e);
     else res.destroy();
   }

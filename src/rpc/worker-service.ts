@@ -6,7 +6,7 @@
  */
 import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
 import { outcomeFromProto, toBuffer } from './convert.js';
-import { parseName } from '../core/validation.js';
+import { parseJobId, parseName } from '../core/validation.js';
 import { ErrorCode, NucleusError, invalidArgument, toNucleusError } from '../errors.js';
 import { UndecodableRequest, undecodableDetails } from './wire-guard.js';
 import type { MasterMessage, WorkerMessage, WorkerServiceServer, Hello } from './generated/nucleus/v1/worker.js';
@@ -16,7 +16,8 @@ import type { Lease, ToWorker, WorkerHello, WorkerLink } from '../master/protoco
 import type { Logger } from '../log.js';
 
 const leaseToProto = (l: Lease) => ({ jobId: String(l.id), attempt: l.attempt });
-const leaseFromProto = (l: { jobId: string; attempt: number }): Lease => ({ id: Number(l.jobId), attempt: l.attempt });
+/** Job ids on the stream are read as strictly as JobService reads them: "0x10", " 1" or "abc" end the stream. */
+const leaseFromProto = (l: { jobId: string; attempt: number }, field: string): Lease => ({ id: parseJobId(l.jobId, `${field}.job_id`), attempt: l.attempt });
 
 function toWire(message: ToWorker): MasterMessage {
   switch (message.kind) {
@@ -83,7 +84,7 @@ function helloFromWire(hello: Hello): WorkerHello {
     hostname: hello.hostname.slice(0, 255),
     pid: hello.pid,
     version: hello.version.slice(0, 64),
-    held: hello.held.map(leaseFromProto),
+    held: hello.held.map((l, i) => leaseFromProto(l, `hello.held[${i}]`)),
   };
 }
 
@@ -129,14 +130,14 @@ export function workerService(master: Master, logger: Logger): WorkerServiceServ
             case 'heartbeat':
               master.scheduler.heartbeat(
                 session,
-                msg.value.running.map((r) => ({ id: Number(r.jobId), attempt: r.attempt, progress: r.progress, message: r.progressMessage.slice(0, 1024) })),
+                msg.value.running.map((r, i) => ({ id: parseJobId(r.jobId, `heartbeat.running[${i}].job_id`), attempt: r.attempt, progress: r.progress, message: r.progressMessage.slice(0, 1024) })),
               );
               break;
             case 'results':
               master.scheduler.results(
                 session,
-                msg.value.results.map((r) => ({
-                  id: Number(r.jobId),
+                msg.value.results.map((r, i) => ({
+                  id: parseJobId(r.jobId, `results[${i}].job_id`),
                   attempt: r.attempt,
                   outcome: outcomeFromProto(r.outcome),
                   result: r.result,
@@ -148,7 +149,7 @@ export function workerService(master: Master, logger: Logger): WorkerServiceServ
               );
               break;
             case 'goodbye':
-              master.scheduler.giveBack(session, msg.value.returned.map(leaseFromProto));
+              master.scheduler.giveBack(session, msg.value.returned.map((l, i) => leaseFromProto(l, `goodbye.returned[${i}]`)));
               break;
             case 'drain':
               master.scheduler.drain(session);

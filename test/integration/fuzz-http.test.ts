@@ -16,13 +16,13 @@ import { startCluster, type TestCluster } from '../helpers/cluster.js';
 import { createHttpGateway } from '../../src/http/plugin.js';
 import { storeSnapshot } from '../chaos/store-snapshot.js';
 import { Prng, seedFrom } from '../chaos/prng.js';
-import { hostileId, hostileInt32, hostileInt64, hostileString } from './fuzz-values.js';
+import { PROTOTYPE_KEYS, hostileId, hostileInt32, hostileInt64, hostileString } from './fuzz-values.js';
 import { ManualClock } from '../../src/core/clock.js';
 
 const SEED = seedFrom(process.env.FUZZ_SEED);
 const CALLS = Number(process.env.FUZZ_CALLS ?? 400);
 const TIME_MS = Number(process.env.FUZZ_TIME_MS ?? 20_000);
-const CLIENT_ERRORS = [400, 404, 405, 409, 413, 414, 431];
+const CLIENT_ERRORS = [400, 404, 405, 409, 413, 414, 415, 431];
 const replay = `(replay with FUZZ_SEED=${SEED})`;
 
 let cluster: TestCluster;
@@ -93,12 +93,15 @@ function hostileBody(rng: Prng): Buffer {
     add(rng.pick(['timeout', 'timeout_ms']), () => rng.pick<unknown>(['5s', '-1s', '10y', hostileInt64(rng), {}]));
     add(rng.pick(['delay', 'run_at', 'runAt']), () => rng.pick<unknown>(['1m', 'yesterday', '2030-01-01T00:00:00Z', hostileInt64(rng)]));
     add(rng.pick(['idempotency_key', 'key']), () => hostileString(rng, 0.01));
-    add(rng.pick(['content_type', 'backoff', 'unknown_field', '__proto__', 'constructor']), () => hostileString(rng, 0.01));
+    add(rng.pick(['content_type', 'backoff', 'unknown_field']), () => hostileString(rng, 0.01));
+    add(rng.pick(PROTOTYPE_KEYS), () => rng.pick<unknown>([hostileString(rng, 0.01), { polluted: true }, 1]));
     return s;
   };
   return rng.pick<() => Buffer>([
     () => Buffer.from(JSON.stringify(spec())),
     () => Buffer.from(JSON.stringify(spec())),
+    // As text: JSON.stringify drops nothing, but an object literal's __proto__ would set a prototype.
+    () => Buffer.from(`{"type":"echo","${rng.pick(PROTOTYPE_KEYS)}":${rng.pick(['1', '"x"', '{"a":1}', 'null', '[]'])}}`),
     () => Buffer.from(JSON.stringify(Array.from({ length: rng.int(0, 5) }, spec))),
     () => Buffer.from(JSON.stringify({ jobs: Array.from({ length: rng.int(0, 5) }, spec) })),
     () => Buffer.from(rng.pick(['', '{', '{"type":', 'nul', '"echo"', '[]', '{}', '\u0000', '{"type":"echo"}garbage', '{"type":"echo","type":"sleep"}'])),
@@ -144,7 +147,19 @@ function hostileRequest(rng: Prng, known: string[]): { method: string; path: str
     () => ({ method: 'POST', path: `/v1/queues/${enc(rng.chance(0.5) ? 'fz' : hostileString(rng, 0))}/${rng.pick(['pause', 'resume'])}`, body: null }),
     () => ({ method: rng.pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD']), path: rng.pick(['/v1/jobs', '/v1/stats', '/healthz', '/metrics', '/readyz', `/v1/jobs/${id}`]), body: null }),
     () => ({ method: 'GET', path: rng.pick(['//', '//a:b', '/\\', '/v1//jobs', '/v1/jobs/1/../..', '/nope', `/${'x'.repeat(20_000)}`, '*']), body: null }),
-    () => ({ method: 'POST', path: '/v1/jobs', body: hostileBody(rng), headers: rng.pick([{ 'content-type': 'text/plain' }, { 'transfer-encoding': 'chunked' }, { 'content-length': '999999999999' }]) }),
+    () => ({
+      method: 'POST',
+      path: '/v1/jobs',
+      body: hostileBody(rng),
+      headers: rng.pick([
+        { 'content-type': 'text/plain' },
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        { 'content-type': 'application/json; charset=utf-16' },
+        { 'content-encoding': 'gzip' },
+        { 'transfer-encoding': 'chunked' },
+        { 'content-length': '999999999999' },
+      ]),
+    }),
   ])();
 }
 

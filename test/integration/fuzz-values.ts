@@ -9,7 +9,9 @@ import type { Prng } from '../chaos/prng.js';
 
 const INT32_EDGES = [0, 1, -1, 5, 10, 11, 100, 101, 1000, 1001, 1024, 1025, 2 ** 31 - 1, -(2 ** 31)];
 const INT64_EDGES = [0, 1, -1, 1000, -1000, 2 ** 31, 2 ** 32, 2 ** 53 - 1, -(2 ** 53 - 1), 8.64e15, 4102444800000];
-const NAMES = ['echo', 'sleep', 'fibonacci', 'default', 'fz', 'emails', 'a', 'a.b:c-d_e'];
+/** Names of Object.prototype's members: as field names, queues or types they must be plain text. */
+export const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf'];
+const NAMES = ['echo', 'sleep', 'fibonacci', 'default', 'fz', 'emails', 'a', 'a.b:c-d_e', ...PROTOTYPE_KEYS];
 
 export function hostileString(rng: Prng, hugeChance = 0.03): string {
   if (rng.chance(hugeChance)) return 'x'.repeat(rng.int(200_000, 1_500_000));
