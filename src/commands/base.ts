@@ -68,6 +68,11 @@ export abstract class ClientCommand extends Command {
     else process.stdout.write(`${text()}\n`);
   }
 
+  /** A warning on stderr (also under --json, whose stdout stays one document); nothing when undefined. */
+  protected warning(message: string | undefined): void {
+    if (message !== undefined) process.stderr.write(`nucleus: warning: ${message}\n`);
+  }
+
   override async init(): Promise<void> {
     this.jsonOutput = this.argv.includes('--json');
     await super.init();

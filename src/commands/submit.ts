@@ -15,7 +15,7 @@ export class Submit extends ClientCommand {
   ];
   static override args = {
     type: Args.string({ required: true, description: 'Job type, e.g. fibonacci, sleep, echo, or one of your handlers.' }),
-    payload: Args.string({ description: 'Payload: JSON, or a plain string when it is not JSON.' }),
+    payload: Args.string({ description: 'Payload: JSON. Text that does not start with {, [ or " (a bare word) is sent as a JSON string; text that does must parse.' }),
   };
   static override flags = {
     payload: Flags.string({ char: 'p', summary: 'Payload (same as the positional argument).', exclusive: ['payload-file'] }),

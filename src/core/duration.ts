@@ -1,6 +1,7 @@
 /**
- * Durations as people write them: `500ms`, `30s`, `5m`, `2h`, `7d`, or a bare number of
- * milliseconds. Parsed once, at the edges, into milliseconds.
+ * Durations as people write them: `500ms`, `30s`, `5m`, `2h`, `7d`. Parsed once, at the edges,
+ * into milliseconds. A bare number other than 0 is refused: `--delay 5` meant five seconds to the
+ * person who typed it as often as five milliseconds, so the unit is asked for rather than guessed.
  */
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;
@@ -9,6 +10,9 @@ const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/;
 export function parseDuration(text: string): number | { error: string } {
   const match = PATTERN.exec(text.trim());
   if (!match) return { error: `"${text}" is not a duration (use e.g. 500ms, 30s, 5m, 2h, 7d)` };
+  if (match[2] === undefined && Number(match[1]) !== 0) {
+    return { error: `"${text.trim()}" has no unit; write ${match[1]}s or ${Math.round(Number(match[1]) * 1000)}ms` };
+  }
   const ms = Number(match[1]) * UNITS[match[2] ?? 'ms'];
   if (!Number.isFinite(ms) || ms > Number.MAX_SAFE_INTEGER) return { error: `"${text}" is too large` };
   return Math.round(ms);

@@ -43,6 +43,13 @@ function duration(text: string, flag: string): number {
   return ms;
 }
 
+/** On the wire 0 means "the default": a 0 typed by a person is refused rather than silently turned into that. */
+function positiveDuration(text: string, flag: string, hint: string): number {
+  const ms = duration(text, flag);
+  if (ms === 0) throw invalidArgument(flag, `must be greater than zero (${hint})`);
+  return ms;
+}
+
 /** Payload bytes and content type from the positional argument, --payload or --payload-file. */
 export function payloadOf(options: Pick<SubmitOptions, 'payload' | 'payloadFile' | 'contentType'>): { bytes: Buffer; contentType: string } {
   if (options.payload !== undefined && options.payloadFile !== undefined) {
@@ -70,21 +77,43 @@ export function payloadOf(options: Pick<SubmitOptions, 'payload' | 'payloadFile'
   if (options.contentType && !options.contentType.startsWith('application/json')) {
     return { bytes: Buffer.from(options.payload), contentType: options.contentType };
   }
-  let value: unknown;
+  return { bytes: Buffer.from(JSON.stringify(jsonPayload(options.payload))), contentType: 'application/json' };
+}
+
+/**
+ * The payload as a JSON value. Text that starts like JSON (`{`, `[` or `"`) must be JSON: a typo in
+ * it is an error naming the position, not a string stored in its place. Anything else that does not
+ * parse (a bare word such as `hello`) is sent as a JSON string.
+ */
+export function jsonPayload(text: string): unknown {
   try {
-    value = JSON.parse(options.payload);
-  } catch {
-    value = options.payload; // a plain string
+    return JSON.parse(text);
+  } catch (error) {
+    const start = text.trimStart();
+    if (!/^[{["]/.test(start)) return text;
+    throw invalidArgument('payload', `${jsonErrorAt(text, (error as Error).message)}; quote it to send it as a string, or pass --content-type text/plain`);
   }
-  return { bytes: Buffer.from(JSON.stringify(value)), contentType: 'application/json' };
+}
+
+/** JSON.parse's message as "not valid JSON at line L, column C (position P): problem". */
+function jsonErrorAt(text: string, message: string): string {
+  const match = / in JSON at position (\d+)/.exec(message);
+  const position = match ? Number(match[1]) : text.length;
+  const problem = message.replace(/ in JSON at position \d+.*$/, '').replace(/^Unexpected end of JSON input$/, 'it ends too soon');
+  const before = text.slice(0, position).split('\n');
+  const line = before.length;
+  const column = before[before.length - 1].length + 1;
+  return `not valid JSON at line ${line}, column ${column} (position ${position}): ${problem}`;
 }
 
 export function buildSpec(options: SubmitOptions): DeepPartial<JobSpec> {
   const { bytes, contentType } = payloadOf(options);
+  // The wire's '' means "the default queue", so an empty --queue (an unset shell variable, say) is refused, not taken as that.
+  if (options.queue === '') throw invalidArgument('--queue', 'must not be empty (leave the flag out for the default queue)');
   const spec: DeepPartial<JobSpec> = { type: options.type, payload: bytes, contentType, queue: options.queue ?? '' };
   if (options.priority !== undefined) spec.priority = options.priority;
   if (options.retries !== undefined) spec.maxRetries = options.retries;
-  if (options.timeout !== undefined) spec.timeoutMs = duration(options.timeout, '--timeout');
+  if (options.timeout !== undefined) spec.timeoutMs = positiveDuration(options.timeout, '--timeout', "leave the flag out for the master's default");
   if (options.delay !== undefined && options.at !== undefined) throw invalidArgument('--at', 'give either --delay or --at, not both');
   if (options.delay !== undefined) spec.delayMs = duration(options.delay, '--delay');
   if (options.at !== undefined) {
@@ -95,8 +124,8 @@ export function buildSpec(options: SubmitOptions): DeepPartial<JobSpec> {
   if (options.key !== undefined) spec.idempotencyKey = options.key;
   if (options.backoff !== undefined) {
     const [base, cap] = options.backoff.split(',');
-    spec.backoffBaseMs = duration(base, '--backoff');
-    if (cap !== undefined) spec.backoffCapMs = duration(cap, '--backoff');
+    spec.backoffBaseMs = positiveDuration(base, '--backoff', 'leave the flag out for the default, 1s,1h');
+    if (cap !== undefined) spec.backoffCapMs = positiveDuration(cap, '--backoff', 'leave the flag out for the default, 1s,1h');
   }
   return spec;
 }

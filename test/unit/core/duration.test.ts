@@ -9,7 +9,6 @@ describe('parseDuration', () => {
     ['5m', 300_000],
     ['2h', 7_200_000],
     ['7d', 604_800_000],
-    ['250', 250],
     ['0', 0],
     ['0s', 0],
     [' 10s ', 10_000],
@@ -23,6 +22,14 @@ describe('parseDuration', () => {
     expect(typeof parsed).toBe('object');
     expect((parsed as { error: string }).error).toContain(`"${text}" is not a duration`);
     expect((parsed as { error: string }).error).toContain('30s');
+  });
+
+  it.each([
+    ['5', '"5" has no unit; write 5s or 5000ms'],
+    ['250', '"250" has no unit; write 250s or 250000ms'],
+    ['1.5', '"1.5" has no unit; write 1.5s or 1500ms'],
+  ])('given the bare number "%s", then it is refused with the units to choose from', (text, error) => {
+    expect(parseDuration(text)).toEqual({ error });
   });
 
   it('given a duration past the largest safe number of ms, then it is refused as too large', () => {

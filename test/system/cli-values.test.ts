@@ -1,0 +1,100 @@
+/**
+ * System test of loose values a user types by mistake, through the built CLI against a master
+ * process: a payload that starts like JSON but is not, durations without a unit, a zero timeout,
+ * an empty queue name, and pausing a queue the master has never seen. Each is refused (exit 2,
+ * naming the flag) and nothing is written, or, for the pause, done with a warning.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/cluster.js';
+import { killAll, runCli, spawnMaster, type MasterProcess } from '../helpers/process.js';
+import { MasterClient } from '../../src/rpc/client.js';
+
+let dir: ReturnType<typeof tempDir>;
+let master: MasterProcess;
+let client: MasterClient;
+
+beforeAll(async () => {
+  dir = tempDir();
+  master = await spawnMaster({ db: join(dir.path, 'nucleus.db'), args: ['--warm-up', '0'] });
+  client = new MasterClient({ address: master.address, timeoutMs: 5_000 });
+});
+
+afterAll(async () => {
+  client?.close();
+  await killAll();
+  dir?.cleanup();
+});
+
+const nucleus = (...args: string[]) => runCli([...args, '--master', master.address]);
+const submittedSoFar = async () => Number((await client.call('getStats', {})).submittedTotal);
+
+describe('system: payloads that start like JSON must be JSON', () => {
+  it.each([
+    ['{"a":', 'line 1, column 6 (position 5)'],
+    ['{bad json}', 'line 1, column 2 (position 1)'],
+    ['[1, 2', 'line 1, column 6 (position 5)'],
+    ['"unterminated', 'position'],
+  ])('given the payload %s, when submitted, then it exits 2 naming the position and writes nothing', async (payload, where) => {
+    const before = await submittedSoFar();
+    const { code, stdout, stderr } = await nucleus('submit', 'echo', payload);
+    expect(code, stderr).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^nucleus: payload: not valid JSON at /);
+    expect(stderr).toContain(where);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(await submittedSoFar()).toBe(before);
+  });
+
+  it('given a bare word, when submitted, then it is stored as a JSON string', async () => {
+    const { code, stdout, stderr } = await nucleus('submit', 'echo', 'hello', '--json');
+    expect(code, stderr).toBe(0);
+    const { job } = await client.call('getJobStatus', { jobId: JSON.parse(stdout).id });
+    expect(Buffer.from(job!.payload).toString()).toBe('"hello"');
+  });
+});
+
+describe('system: durations need a unit, zero and empty values are refused', () => {
+  it.each([
+    [['--delay', '5'], '--delay: "5" has no unit; write 5s or 5000ms'],
+    [['--timeout', '30'], '--timeout: "30" has no unit; write 30s or 30000ms'],
+    [['--timeout', '0'], '--timeout: must be greater than zero'],
+    [['--timeout', '0s'], '--timeout: must be greater than zero'],
+    [['--backoff', '0,1h'], '--backoff: must be greater than zero'],
+    [['--queue', ''], '--queue: must not be empty'],
+    [['--wait', '--wait-timeout', '10'], '--wait-timeout: "10" has no unit'],
+  ])('given submit %j, then it exits 2 with the message, and nothing is written', async (flags, message) => {
+    const before = await submittedSoFar();
+    const { code, stderr } = await nucleus('submit', 'noop', ...flags);
+    expect(code, stderr).toBe(2);
+    expect(stderr).toContain(`nucleus: ${message}`);
+    expect(await submittedSoFar()).toBe(before);
+  });
+
+  it('given a bare number for the master\'s --heartbeat-timeout, then the master refuses to start, exit 2', async () => {
+    const { code, stderr } = await runCli(['master', '--port', '0', '--http-port', '0', '--db', join(dir.path, 'other.db'), '--heartbeat-timeout', '10']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--heartbeat-timeout: "10" has no unit; write 10s or 10000ms');
+  });
+});
+
+describe('system: pausing a queue that has no jobs', () => {
+  it('given a queue with jobs and a typo of it, when pause runs on the typo, then it pauses, exits 0 and warns naming the likely queue', async () => {
+    expect((await nucleus('submit', 'noop', '--queue', 'emails', '--delay', '1h')).code).toBe(0);
+    const { code, stdout, stderr } = await nucleus('pause', 'emials');
+    expect(code, stderr).toBe(0);
+    expect(stdout.trim()).toBe('queue emials paused');
+    expect(stderr).toContain('nucleus: warning: queue emials has no jobs (did you mean emails?)');
+    expect(stderr).toContain('paused it anyway');
+    const stats = await client.call('getStats', {});
+    expect(stats.queues.find((q) => q.name === 'emials')?.paused).toBe(true);
+
+    // A queue with jobs: no warning.
+    const known = await nucleus('pause', 'emails');
+    expect(known.code).toBe(0);
+    expect(known.stderr).toBe('');
+    // Under --json stdout stays one document; the warning is on stderr and in the document.
+    const asJson = await nucleus('resume', 'emials', '--json');
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ queue: 'emials', paused: false, warning: expect.stringContaining('has no jobs') });
+  });
+});
