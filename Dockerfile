@@ -41,6 +41,10 @@ WORKDIR /data
 # The master keeps its SQLite store here; mount a volume to keep jobs across containers.
 VOLUME ["/data"]
 ENV NUCLEUS_DB=/data/nucleus.db
+# Outside a container the master listens on loopback by default; inside one, loopback is the
+# container's own, so it listens on every interface of the container and `-p` decides what the
+# host exposes.
+ENV NUCLEUS_HOST=0.0.0.0
 # gRPC (clients and workers), HTTP (/metrics, /healthz, /readyz, REST).
 EXPOSE 50051 8000
 ENTRYPOINT ["/usr/local/bin/nucleus"]

@@ -8,7 +8,8 @@ import { DEFAULT_MASTER_SETTINGS, type MasterSettings } from './master/master.js
 import { LOG_LEVELS, type LogLevel } from './log.js';
 import { DEFAULT_MASTER } from './rpc/client.js';
 import type { SyncMode } from './store/sqlite-store.js';
-import { parseToken, readTokenFile, type AuthConfig } from './rpc/auth.js';
+import { parseAllowList } from './handlers/network-guard.js';
+import { MIN_TOKEN_LENGTH, parseToken, readTokenFile, type AuthConfig } from './rpc/auth.js';
 import { clientTlsFiles, serverTlsFiles, type ClientTlsFiles, type ServerTlsFiles } from './rpc/tls.js';
 
 type Env = Record<string, string | undefined>;
@@ -66,6 +67,7 @@ export interface MasterFlags {
   'log-level'?: string;
   token?: string;
   'worker-token'?: string;
+  'worker-token-file'?: string;
   'token-file'?: string;
   'protect-metrics'?: boolean;
   'tls-cert'?: string;
@@ -73,6 +75,12 @@ export interface MasterFlags {
   'tls-client-ca'?: string;
   'warm-up'?: number;
 }
+
+/** Loopback: a master is reachable from other hosts only when `--host` says so. */
+export const DEFAULT_MASTER_HOST = '127.0.0.1';
+
+/** Whether a listening address accepts this host only. */
+export const isLoopback = (host: string): boolean => /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i.test(host);
 
 /** No-op jobs a master runs through a throw-away copy of itself at start, before it reports that it is listening (0: none). */
 export const DEFAULT_WARM_UP_JOBS = 20_000;
@@ -94,13 +102,22 @@ export interface MasterConfig {
   warmUpJobs: number;
 }
 
-/** The token from --token or --token-file (never both), else NUCLEUS_TOKEN or NUCLEUS_TOKEN_FILE; checked for shape. */
-function tokenSetting(flags: { token?: string; 'token-file'?: string }, env: Env): string | null {
-  if (flags.token && flags['token-file']) throw invalidArgument('--token-file', 'give either --token or --token-file, not both');
-  if (flags.token) return parseToken(flags.token, '--token');
-  if (flags['token-file']) return readTokenFile(flags['token-file'], '--token-file');
-  if (env.NUCLEUS_TOKEN) return parseToken(env.NUCLEUS_TOKEN, 'NUCLEUS_TOKEN');
-  if (env.NUCLEUS_TOKEN_FILE) return readTokenFile(env.NUCLEUS_TOKEN_FILE, 'NUCLEUS_TOKEN_FILE');
+/**
+ * A token from `--<name>` or `--<name>-file` (never both), else `NUCLEUS_<NAME>` or
+ * `NUCLEUS_<NAME>_FILE`; checked for shape. A flag given empty is refused: taken as unset, it
+ * would quietly leave a door open (or let another token open it).
+ */
+function tokenSetting(flags: object, env: Env, name = 'token'): string | null {
+  const value = (flags as Record<string, string | undefined>)[name];
+  const file = (flags as Record<string, string | undefined>)[`${name}-file`];
+  const envName = `NUCLEUS_${name.toUpperCase().replace(/-/g, '_')}`;
+  if (value === '') throw invalidArgument(`--${name}`, `is empty; give a token of ${MIN_TOKEN_LENGTH} or more characters, or leave the flag out`);
+  if (file === '') throw invalidArgument(`--${name}-file`, 'is empty; give the path of a file that holds the token');
+  if (value && file) throw invalidArgument(`--${name}-file`, `give either --${name} or --${name}-file, not both`);
+  if (value) return parseToken(value, `--${name}`);
+  if (file) return readTokenFile(file, `--${name}-file`);
+  if (env[envName]) return parseToken(env[envName], envName);
+  if (env[`${envName}_FILE`]) return readTokenFile(env[`${envName}_FILE`]!, `${envName}_FILE`);
   return null;
 }
 
@@ -133,10 +150,9 @@ export function resolveClientSecurity(flags: ClientSecurityFlags, env: Env = pro
 }
 
 function masterAuth(flags: MasterFlags, env: Env): AuthConfig {
-  const workerToken = pick(flags['worker-token'], env, 'NUCLEUS_WORKER_TOKEN');
   return {
     token: tokenSetting(flags, env),
-    workerToken: workerToken === undefined ? null : parseToken(workerToken, '--worker-token'),
+    workerToken: tokenSetting(flags, env, 'worker-token'),
     protectMetrics: flags['protect-metrics'] ?? /^(1|true|yes)$/i.test(env.NUCLEUS_PROTECT_METRICS ?? ''),
   };
 }
@@ -151,7 +167,7 @@ export function resolveMasterConfig(flags: MasterFlags, env: Env = process.env):
     throw invalidArgument('--heartbeat-timeout', `must be longer than the heartbeat interval (${heartbeatIntervalMs} ms)`);
   }
   return {
-    host: pick(flags.host, env, 'NUCLEUS_HOST') ?? '0.0.0.0',
+    host: pick(flags.host, env, 'NUCLEUS_HOST') ?? DEFAULT_MASTER_HOST,
     port: intSetting(pick(flags.port, env, 'NUCLEUS_PORT'), 50051, '--port', 0, 65535),
     httpPort: intSetting(pick(flags['http-port'], env, 'NUCLEUS_HTTP_PORT'), 8000, '--http-port', 0, 65535),
     dbPath: pick(flags.db, env, 'NUCLEUS_DB') ?? './nucleus.db',
@@ -186,6 +202,8 @@ export interface WorkerFlags extends ClientSecurityFlags {
   grace?: string;
   'log-level'?: string;
   'metrics-port'?: number;
+  'metrics-host'?: string;
+  'allow-http-hosts'?: string;
   'warm-up'?: number;
 }
 
@@ -205,6 +223,13 @@ export interface WorkerConfig extends ClientSecurity {
   logLevel: LogLevel;
   /** Port of the worker's own /metrics; 0 (the default) serves none. */
   metricsPort: number;
+  /** Address the worker's /metrics listens on (loopback unless told otherwise). */
+  metricsHost: string;
+  /**
+   * Hosts, addresses and CIDR ranges the `http_request` type may reach although they are
+   * loopback, private or link-local (`*`: any); empty refuses them all.
+   */
+  allowHttpHosts: string[];
   /** No-op jobs to run against a stand-in master before connecting (`nucleus worker`); 0 skips the warm-up. */
   warmUpJobs: number;
 }
@@ -221,6 +246,8 @@ export function resolveWorkerConfig(flags: WorkerFlags, env: Env = process.env, 
     graceMs: durationSetting(pick(flags.grace, env, 'NUCLEUS_GRACE'), 30_000, '--grace', true),
     logLevel: logLevel(pick(flags['log-level'], env, 'NUCLEUS_LOG_LEVEL')),
     metricsPort: intSetting(pick(flags['metrics-port'], env, 'NUCLEUS_METRICS_PORT'), 0, '--metrics-port', 0, 65535),
+    metricsHost: pick(flags['metrics-host'], env, 'NUCLEUS_METRICS_HOST') ?? DEFAULT_MASTER_HOST,
+    allowHttpHosts: parseAllowList(pick(flags['allow-http-hosts'], env, 'NUCLEUS_ALLOW_HTTP_HOSTS') ?? '', '--allow-http-hosts'),
     warmUpJobs: intSetting(pick(flags['warm-up'], env, 'NUCLEUS_WARM_UP'), DEFAULT_WORKER_WARM_UP_JOBS, '--warm-up', 0, 1_000_000),
     ...resolveClientSecurity(flags, env),
   };

@@ -1,12 +1,12 @@
 import { Command, Flags } from '@oclif/core';
-import { resolveMasterConfig } from '../config.js';
+import { isLoopback, resolveMasterConfig } from '../config.js';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
 
 export class Master extends Command {
   static override summary = 'Run the master: the durable job store and scheduler, serving gRPC (and HTTP for metrics, health and REST).';
   static override examples = ['<%= config.bin %> master', '<%= config.bin %> master --port 50051 --db ./nucleus.db --heartbeat-timeout 10s'];
   static override flags = {
-    host: Flags.string({ summary: 'Address to listen on. Env: NUCLEUS_HOST. Default: 0.0.0.0.' }),
+    host: Flags.string({ summary: 'Address to listen on (gRPC and HTTP); 0.0.0.0 accepts every interface. Env: NUCLEUS_HOST. Default: 127.0.0.1 (this host only).' }),
     port: Flags.integer({ summary: 'gRPC port (0 picks a free one). Env: NUCLEUS_PORT. Default: 50051.', min: 0, max: 65535 }),
     'http-port': Flags.integer({ summary: 'HTTP port for /metrics, /healthz, /readyz and REST; 0 disables it. Env: NUCLEUS_HTTP_PORT. Default: 8000.', min: 0, max: 65535 }),
     db: Flags.string({ summary: 'SQLite database file. Env: NUCLEUS_DB. Default: ./nucleus.db.' }),
@@ -26,6 +26,7 @@ export class Master extends Command {
     token: Flags.string({ summary: 'Require this token (16+ characters) on every gRPC and REST call; also the workers\' token unless --worker-token is set. Env: NUCLEUS_TOKEN. Default: none.', helpGroup: 'SECURITY' }),
     'token-file': Flags.string({ summary: 'Read the token from this file instead (keeps it out of `ps`). Env: NUCLEUS_TOKEN_FILE.', helpGroup: 'SECURITY' }),
     'worker-token': Flags.string({ summary: 'A separate token for workers: then only it may connect as a worker, and it cannot call JobService. Env: NUCLEUS_WORKER_TOKEN.', helpGroup: 'SECURITY' }),
+    'worker-token-file': Flags.string({ summary: 'Read the worker token from this file instead (keeps it out of `ps`). Env: NUCLEUS_WORKER_TOKEN_FILE.', helpGroup: 'SECURITY' }),
     'protect-metrics': Flags.boolean({ summary: 'Require the token for /metrics and /readyz too (/healthz stays open). Env: NUCLEUS_PROTECT_METRICS.', helpGroup: 'SECURITY' }),
     'tls-cert': Flags.string({ summary: 'Serve TLS (gRPC and HTTP) with this certificate chain (PEM); needs --tls-key. Env: NUCLEUS_TLS_CERT.', helpGroup: 'SECURITY' }),
     'tls-key': Flags.string({ summary: 'Private key (PEM) of --tls-cert. Env: NUCLEUS_TLS_KEY.', helpGroup: 'SECURITY' }),
@@ -61,7 +62,10 @@ export class Master extends Command {
     // and before the line that says the master is up. It never throws.
     const { warmUp } = await import('../services/warm-up.js');
     await warmUp(config.warmUpJobs, logger, undefined, shutdown.signal);
-    if (running.master.state === 'running') process.stderr.write(`nucleus master listening: gRPC ${config.host}:${running.grpcPort}${running.httpPort ? `, HTTP ${config.host}:${running.httpPort}` : ''}, store ${config.dbPath}\n`);
+    if (running.master.state === 'running') {
+      const reach = isLoopback(config.host) ? ' (this host only; --host 0.0.0.0 accepts other hosts)' : '';
+      process.stderr.write(`nucleus master listening: gRPC ${config.host}:${running.grpcPort}${running.httpPort ? `, HTTP ${config.host}:${running.httpPort}` : ''}, store ${config.dbPath}${reach}\n`);
+    }
     await stopped;
   }
 }

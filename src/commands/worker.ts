@@ -24,7 +24,12 @@ export class Worker extends Command {
     }),
     'log-level': Flags.string({ summary: 'trace, debug, info, warn, error or silent. Env: NUCLEUS_LOG_LEVEL. Default: info.' }),
     ...securityFlags(),
-    'metrics-port': Flags.integer({ summary: 'Serve this worker\'s Prometheus /metrics on this port (all interfaces); 0 serves none. Env: NUCLEUS_METRICS_PORT. Default: 0.', min: 0, max: 65535 }),
+    'allow-http-hosts': Flags.string({
+      summary: 'Let http_request reach these hosts although they are loopback, private or link-local: host names, IP addresses or CIDR ranges, comma-separated; * allows any address. Env: NUCLEUS_ALLOW_HTTP_HOSTS. Default: public addresses only.',
+      helpGroup: 'SECURITY',
+    }),
+    'metrics-port': Flags.integer({ summary: 'Serve this worker\'s Prometheus /metrics on this port; 0 serves none. Env: NUCLEUS_METRICS_PORT. Default: 0.', min: 0, max: 65535 }),
+    'metrics-host': Flags.string({ summary: 'Address --metrics-port listens on (0.0.0.0: every interface). Env: NUCLEUS_METRICS_HOST. Default: 127.0.0.1.' }),
   };
 
   async run(): Promise<void> {
@@ -47,7 +52,7 @@ export class Worker extends Command {
       worker = await createWorker(config, logger);
       if (config.metricsPort) {
         // prom-client is loaded only by workers that serve metrics.
-        metrics = await (await import('../worker/worker-metrics.js')).serveWorkerMetrics(worker, { host: '0.0.0.0', port: config.metricsPort, id: config.id, concurrency: config.concurrency, logger });
+        metrics = await (await import('../worker/worker-metrics.js')).serveWorkerMetrics(worker, { host: config.metricsHost, port: config.metricsPort, id: config.id, concurrency: config.concurrency, logger });
         await warmUpWorker(config.warmUpJobs, config.concurrency, logger);
       }
       worker.start();

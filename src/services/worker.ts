@@ -6,16 +6,17 @@ import { builtinHandlers } from '../handlers/builtin.js';
 import { loadHandlerModule } from '../handlers/loader.js';
 import { execHandler } from '../handlers/exec.js';
 import { httpRequestHandler } from '../handlers/http-request.js';
+import { networkPolicy } from '../handlers/network-guard.js';
 import { VERSION } from '../version.js';
 import type { HandlerMap } from '../handlers/handler.js';
 import type { WorkerConfig } from '../config.js';
 import { startWarmUpMaster, type WarmUpMaster } from '../rpc/warm-up-master.js';
 import { silentLogger, type Logger } from '../log.js';
 
-export async function workerHandlers(config: Pick<WorkerConfig, 'handlersPath' | 'allowExec'>, extra: HandlerMap = {}): Promise<HandlerMap> {
+export async function workerHandlers(config: Pick<WorkerConfig, 'handlersPath' | 'allowExec' | 'allowHttpHosts'>, extra: HandlerMap = {}): Promise<HandlerMap> {
   const user = config.handlersPath ? await loadHandlerModule(config.handlersPath) : {};
   const exec: HandlerMap = config.allowExec.length > 0 ? { exec: execHandler(config.allowExec) } : {};
-  return { ...builtinHandlers, http_request: httpRequestHandler, ...exec, ...extra, ...user };
+  return { ...builtinHandlers, http_request: httpRequestHandler(networkPolicy(config.allowHttpHosts)), ...exec, ...extra, ...user };
 }
 
 export async function startWorker(config: WorkerConfig, logger: Logger, extra: HandlerMap = {}): Promise<Worker> {

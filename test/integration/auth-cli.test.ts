@@ -62,6 +62,37 @@ describe('auth: the CLI', () => {
     expect((await client.call('getStats', {})).workers.map((w) => w.id)).toEqual(['w1']);
   });
 
+  it('given --worker-token or --token given empty, when the master starts, then it exits 2 with one line naming the flag, instead of running with the door open', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const base = ['master', '--db', join(dir.path, 'n.db'), '--port', '0', '--http-port', '0', '--warm-up', '0'];
+    const worker = await runCli([...base, '--token', CLIENT_TOKEN, '--worker-token', '']);
+    expect(worker.code).toBe(2);
+    expect(worker.stderr.trimEnd()).toBe('nucleus: --worker-token: is empty; give a token of 16 or more characters, or leave the flag out');
+    const client = await runCli([...base, '--token', '']);
+    expect(client.code).toBe(2);
+    expect(client.stderr.trimEnd()).toBe('nucleus: --token: is empty; give a token of 16 or more characters, or leave the flag out');
+    const file = await runCli([...base, '--worker-token-file', '']);
+    expect(file.code).toBe(2);
+    expect(file.stderr.trimEnd()).toBe('nucleus: --worker-token-file: is empty; give the path of a file that holds the token');
+  });
+
+  it('given a master started with --worker-token-file, then the worker token from the file (and only it) opens the worker stream', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const workerTokenFile = join(dir.path, 'worker-token');
+    writeFileSync(workerTokenFile, `${WORKER_TOKEN}\n`);
+    const master = await spawnMaster({ db: join(dir.path, 'nucleus.db'), args: ['--token', CLIENT_TOKEN, '--worker-token-file', workerTokenFile] });
+    expect(master.proc.child.spawnargs.join(' ')).not.toContain(WORKER_TOKEN);
+    const client = new MasterClient({ address: master.address, token: CLIENT_TOKEN });
+    cleanups.push(() => client.close());
+    const posing = spawnWorker({ id: 'posing', master: master.address, args: ['--token', CLIENT_TOKEN] });
+    await posing.waitForLine(/the client token cannot connect as a worker/);
+    spawnWorker({ id: 'w1', master: master.address, args: ['--token-file', workerTokenFile] });
+    await waitForWorkers(client, ['w1']);
+    expect((await client.call('getStats', {})).workers.map((w) => w.id)).toEqual(['w1']);
+  });
+
   it('given a token shorter than 16 characters, when the master starts, then it exits 2 with one line naming the flag and the limit', async () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);

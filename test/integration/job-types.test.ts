@@ -89,10 +89,10 @@ describe('http_request', () => {
     return (server!.address() as { port: number }).port;
   }
 
-  it('given a 2xx answer, then the job completes with status and body', async () => {
+  it('given a 2xx answer from a server the worker allows, then the job completes with status and body', async () => {
     const port = await listen();
     cluster = await startCluster();
-    await cluster.addWorker();
+    await cluster.addWorker({ 'allow-http-hosts': '127.0.0.1' });
     const job = await run(cluster, 'http_request', { url: `http://127.0.0.1:${port}/ok`, method: 'POST', body: { a: 1 } });
     expect(job.status).toBe(JobStatus.JOB_STATUS_COMPLETED);
     const result = parse(job.result) as { status: number; body: string };
@@ -103,10 +103,50 @@ describe('http_request', () => {
   it('given a non-2xx answer, then the attempt is a retryable error', async () => {
     const port = await listen();
     cluster = await startCluster();
-    await cluster.addWorker();
+    await cluster.addWorker({ 'allow-http-hosts': '127.0.0.0/8' });
     const job = await run(cluster, 'http_request', { url: `http://127.0.0.1:${port}/fail` });
     expect(job.status).toBe(JobStatus.JOB_STATUS_RETRYING);
     expect(job.attempts[0].error).toContain('503');
+  });
+
+  it('given a worker without --allow-http-hosts, when a job names a loopback, private, link-local or metadata address, or a name that resolves to loopback, then it fails at once without a request, naming the address and the flag', async () => {
+    let requests = 0;
+    const port = await listen();
+    server!.on('request', () => requests++);
+    cluster = await startCluster();
+    await cluster.addWorker();
+    for (const [url, address, kind] of [
+      [`http://127.0.0.1:${port}/ok`, '127.0.0.1', 'loopback'],
+      [`http://localhost:${port}/ok`, '127.0.0.1', 'loopback'],
+      [`http://[::ffff:127.0.0.1]:${port}/ok`, '::ffff:7f00:1', 'loopback'],
+      ['http://169.254.169.254/latest/meta-data/', '169.254.169.254', 'link-local (cloud metadata)'],
+      ['http://10.1.2.3/', '10.1.2.3', 'private'],
+      ['http://[fd00:ec2::254]/', 'fd00:ec2::254', 'private (unique local)'],
+      ['http://0.0.0.0/', '0.0.0.0', 'unspecified'],
+    ]) {
+      const job = await run(cluster, 'http_request', { url, timeout: 5 });
+      expect(job.status, url).toBe(JobStatus.JOB_STATUS_FAILED);
+      expect(job.error, url).toContain(`refused to connect to ${address}`);
+      expect(job.error, url).toContain(`not a public address (${kind}); start the worker with --allow-http-hosts`);
+    }
+    expect(requests).toBe(0);
+  });
+
+  it('given a worker that allows one host, when that host redirects to another loopback address, then the redirect is refused too', async () => {
+    const port = await listen();
+    server!.removeAllListeners('request');
+    server!.on('request', (req, res) => {
+      res.statusCode = req.url === '/hop' ? 302 : 200;
+      if (req.url === '/hop') res.setHeader('location', `http://127.0.0.1:${port}/ok`);
+      res.end('done');
+    });
+    cluster = await startCluster();
+    await cluster.addWorker({ 'allow-http-hosts': 'localhost' });
+    const direct = await run(cluster, 'http_request', { url: `http://localhost:${port}/ok` });
+    expect(direct.status).toBe(JobStatus.JOB_STATUS_COMPLETED);
+    const job = await run(cluster, 'http_request', { url: `http://localhost:${port}/hop` });
+    expect(job.status).toBe(JobStatus.JOB_STATUS_FAILED);
+    expect(job.error).toContain('refused to connect to 127.0.0.1, not a public address (loopback)');
   });
 
   it('given a bad URL, then the job fails without retry naming the field', async () => {
