@@ -59,7 +59,12 @@ export function restRoutes(router: Router, master: Master): Router {
     .on('GET', '/v1/jobs/:id', (ctx) => sendJson(ctx.res, 200, view(master.getJob(id(ctx)))))
     .on('GET', '/v1/jobs/:id/result', async (ctx) => {
       const jobId = id(ctx);
-      const { job, finished } = await master.getResult(jobId, waitOf(ctx.query.get('wait')));
+      const wait = waitOf(ctx.query.get('wait'));
+      // The wait ends when the client hangs up: its waiter must not outlive it.
+      const gone = new AbortController();
+      const onClose = () => gone.abort();
+      ctx.res.once('close', onClose);
+      const { job, finished } = await master.getResult(jobId, wait, gone.signal).finally(() => ctx.res.off('close', onClose));
       sendJson(ctx.res, 200, { finished, job: view(job) });
     })
     .on('POST', '/v1/jobs/:id/cancel', (ctx) => sendJson(ctx.res, 200, view(master.cancel(id(ctx)))))

@@ -96,6 +96,8 @@ export interface Stats {
 }
 
 const MAX_LIST_LIMIT = 1000;
+
+const callerGone = (id: number) => new NucleusError(ErrorCode.DeadlineExceeded, `the caller went away while waiting for job ${id}`);
 const RETRY_BATCH = 500;
 const PRUNE_BATCH = 500;
 
@@ -227,27 +229,53 @@ export class Master {
     return job;
   }
 
-  /** The job once it is finished, or as it is when `waitMs` runs out (finished = false). */
-  async getResult(id: number, waitMs: number): Promise<{ job: JobRecord; finished: boolean }> {
-    const job = this.getJob(id);
-    if (isTerminal(job.status) || waitMs <= 0) return { job, finished: isTerminal(job.status) };
-    return new Promise((resolve) => {
+  /**
+   * The job once it is finished, or as it is when `waitMs` runs out (finished = false). A waiter
+   * holds only the job's id (the job is read again when it ends or the wait runs out, so a
+   * thousand waits on a large job hold no payload), and goes as soon as `signal` aborts: a caller
+   * that hung up takes its waiter with it (then this rejects).
+   */
+  async getResult(id: number, waitMs: number, signal?: AbortSignal): Promise<{ job: JobRecord; finished: boolean }> {
+    const first = this.getJob(id);
+    if (isTerminal(first.status) || waitMs <= 0) return { job: first, finished: isTerminal(first.status) };
+    if (signal?.aborted) throw callerGone(id);
+    return new Promise((resolve, reject) => {
       let waiters = this.waiters.get(id);
       if (!waiters) {
         waiters = new Set();
         this.waiters.set(id, waiters);
       }
-      const done = (final: JobRecord) => {
+      const set = waiters;
+      const leave = () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', abandoned);
+        set.delete(done);
+        if (set.size === 0 && this.waiters.get(id) === set) this.waiters.delete(id);
+      };
+      const done = (final: JobRecord) => {
+        leave();
         resolve({ job: final, finished: isTerminal(final.status) });
       };
+      const abandoned = () => {
+        leave();
+        reject(callerGone(id));
+      };
       const timer = setTimeout(() => {
-        waiters!.delete(done);
-        if (waiters!.size === 0) this.waiters.delete(id);
-        resolve({ job: this.store.getJob(id, true) ?? job, finished: false });
+        leave();
+        const now = this.store.getJob(id, true);
+        if (now) resolve({ job: now, finished: isTerminal(now.status) });
+        else reject(notFound(`job ${id}`));
       }, Math.min(waitMs, 2 ** 31 - 1));
-      waiters.add(done);
+      signal?.addEventListener('abort', abandoned, { once: true });
+      set.add(done);
     });
+  }
+
+  /** Result waits in progress (GetJobResult / REST `?wait=`), for metrics and tests. */
+  get resultWaiters(): number {
+    let n = 0;
+    for (const set of this.waiters.values()) n += set.size;
+    return n;
   }
 
   cancel(id: number): JobRecord {

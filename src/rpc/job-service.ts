@@ -167,7 +167,11 @@ export function jobService(master: Master): JobServiceServer {
         const untilDeadline = deadline instanceof Date ? deadline.getTime() - Date.now() - 50 : Number.isFinite(deadline) ? Number(deadline) - Date.now() - 50 : 3_600_000;
         waitMs = Math.max(0, req.waitTimeoutMs > 0 ? Math.min(req.waitTimeoutMs, untilDeadline) : untilDeadline);
       }
-      const { job, finished } = await master.getResult(id, waitMs);
+      // A cancelled call (the client hung up or its deadline passed) takes its waiter with it.
+      const gone = new AbortController();
+      const onCancel = () => gone.abort();
+      call.once('cancelled', onCancel);
+      const { job, finished } = await master.getResult(id, waitMs, gone.signal).finally(() => call.off('cancelled', onCancel));
       return { job: jobToProto(job), finished };
     }),
     cancelJob: unary((req) => ({ job: jobToProto(master.cancel(parseJobId(req.jobId))) })),
