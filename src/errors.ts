@@ -14,6 +14,8 @@ export const ErrorCode = {
   FailedPrecondition: 'FAILED_PRECONDITION',
   /** A payload or batch over its limit. */
   ResourceExhausted: 'RESOURCE_EXHAUSTED',
+  /** The name is taken by something alive (a worker id held by another connected process). */
+  AlreadyExists: 'ALREADY_EXISTS',
   /** Missing or wrong credentials. */
   Unauthenticated: 'UNAUTHENTICATED',
   /** The master is not accepting work (starting, draining) or its store cannot be written. */

@@ -19,6 +19,8 @@ export interface WorkerHello {
   pid: number;
   version: string;
   held: Lease[];
+  /** The worker process's session secret ('' when the worker sent none). */
+  sessionSecret: string;
 }
 
 export type ResultOutcome = 'completed' | 'error' | 'fatal' | 'timeout' | 'cancelled';

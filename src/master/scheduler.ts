@@ -10,16 +10,27 @@
  * - Claims are committed before the assignment is sent, so a lease number is never handed out
  *   twice, even across a master crash.
  * - Results are fenced by lease twice: against the in-memory lease, then in SQL.
+ * - Each lease is bound to the worker process that received it by that process's session secret
+ *   (sent in Hello; the master keeps only its hash). Only a stream presenting the same secret can
+ *   reattach the lease after a reconnect or report its result while the lease is orphaned, so a
+ *   client holding only the worker token cannot take over another worker's jobs.
+ * - One live session per worker id: a Hello for an id whose session is alive is refused
+ *   (ALREADY_EXISTS, naming the host and pid holding it) unless it presents that session's secret
+ *   (the same process, reconnecting after a network blip: it takes over at once). A session whose
+ *   stream has closed, or that was silent past the heartbeat timeout, is gone: a restarted worker
+ *   takes its id over at once and the old leases end as lost.
  * - A worker silent past the heartbeat timeout is declared dead: its leases are ended as `lost`
  *   and the jobs go back to the front of their queue (or to dead_letter when out of retries).
  *   After a master restart, running jobs wait one heartbeat timeout for their worker to reconnect
  *   and claim them; then they are treated as lost.
  */
+import { createHash } from 'node:crypto';
 import { JobCounts } from './job-counts.js';
 import { JobEventBus, type JobChange } from './events.js';
 import { RunnableSet } from './runnable-set.js';
 import { stateOf, transition, type JobEvent } from '../core/state-machine.js';
 import { isTerminal, type AttemptOutcome, type JobStatus, type NewJob } from '../core/job.js';
+import { ErrorCode, NucleusError } from '../errors.js';
 import type { Clock } from '../core/clock.js';
 import type { AttemptEnd, InsertedJob, JobStore, LeasedJob, StatusChange } from '../store/job-store.js';
 import type { Lease, ResultAck, RunningReport, WorkerHello, WorkerLink, WorkerResult } from './protocol.js';
@@ -44,6 +55,8 @@ export interface SchedulerOptions {
 interface ActiveLease {
   job: LeasedJob;
   session: WorkerSession | null;
+  /** Hash of the session secret of the process that received the lease ('' = none: never reattached). */
+  secret: string;
   /** When the master ends the attempt as timed out. */
   deadline: number;
   /** While orphaned (worker away): when the attempt counts as lost. */
@@ -67,6 +80,8 @@ export class WorkerSession {
     readonly hello: WorkerHello,
     readonly link: WorkerLink,
     readonly connectedAt: number,
+    /** Hash of the process's session secret ('' when it sent none). */
+    readonly secret: string,
   ) {
     this.lastSeen = connectedAt;
     this.queues = new Set(hello.queues);
@@ -106,6 +121,8 @@ export class Scheduler {
   readonly paused = new Set<string>();
   readonly sessions = new Map<string, WorkerSession>();
   private readonly leases = new Map<number, ActiveLease>();
+  /** Secret hash last recorded in the store per worker id (a reconnect of the same process writes nothing). */
+  private readonly knownSecrets = new Map<string, string>();
   private pendingSubmits: PendingSubmit[] = [];
   private pendingEnds: PendingEnd[] = [];
   private flushScheduled = false;
@@ -138,11 +155,13 @@ export class Scheduler {
     this.counts.load(this.store.countByQueueAndStatus());
     for (const queue of this.store.pausedQueues()) this.paused.add(queue);
     for (const job of this.store.loadQueued()) this.runnable.add(job);
+    for (const [workerId, secret] of this.store.workerSecrets()) this.knownSecrets.set(workerId, secret);
     for (const job of this.store.loadRunning()) {
       // Re-armed: its worker may reconnect and claim it within one heartbeat timeout.
       this.leases.set(job.id, {
         job,
         session: null,
+        secret: this.knownSecrets.get(job.workerId) ?? '',
         deadline: job.startedAt + job.timeoutMs + this.options.timeoutGraceMs,
         orphanDeadline: now + this.options.heartbeatTimeoutMs,
       });
@@ -288,6 +307,7 @@ export class Scheduler {
       this.leases.set(job.id, {
         job,
         session,
+        secret: session.secret,
         deadline: now + job.timeoutMs + this.options.timeoutGraceMs,
         orphanDeadline: 0,
       });
@@ -305,22 +325,39 @@ export class Scheduler {
 
   // ---------------------------------------------------------------- workers
 
-  /** A worker said Hello. Replaces an older session with the same id. */
+  /**
+   * A worker said Hello. Takes over the id from an older session that is gone, or from a live one
+   * when the Hello carries its secret (the same process reconnecting); otherwise throws
+   * ALREADY_EXISTS and changes nothing.
+   */
   connect(hello: WorkerHello, link: WorkerLink): WorkerSession {
     const now = this.now();
+    const secret = hello.sessionSecret ? hashSecret(hello.sessionSecret) : '';
     const previous = this.sessions.get(hello.workerId);
-    const session = new WorkerSession(hello, link, now);
+    if (previous && previous.alive && now - previous.lastSeen <= this.options.heartbeatTimeoutMs && (secret === '' || previous.secret !== secret)) {
+      throw idInUse(previous, now);
+    }
+    const session = new WorkerSession(hello, link, now, secret);
     this.sessions.set(hello.workerId, session);
     if (previous) {
       previous.alive = false;
       previous.link.close();
+    }
+    if (secret !== '' && secret !== this.knownSecrets.get(hello.workerId)) {
+      // Kept in the store so that the leases can be reattached after a master restart.
+      try {
+        this.store.recordWorkerSecret(hello.workerId, secret, now);
+        this.knownSecrets.set(hello.workerId, secret);
+      } catch (error) {
+        this.options.logger.warn({ err: error, worker: hello.workerId }, 'could not record the worker session');
+      }
     }
     const claimed = new Map(hello.held.map((l) => [l.id, l.attempt]));
     const reattached: Lease[] = [];
     const refused: Lease[] = [];
     for (const [id, attempt] of claimed) {
       const lease = this.leases.get(id);
-      if (lease && lease.job.attempt === attempt && lease.job.workerId === hello.workerId) {
+      if (lease && lease.job.attempt === attempt && lease.job.workerId === hello.workerId && secret !== '' && lease.secret === secret) {
         lease.session = session;
         lease.orphanDeadline = 0;
         session.held.set(id, attempt);
@@ -329,10 +366,10 @@ export class Scheduler {
         refused.push({ id, attempt });
       }
     }
-    // Leases of this worker id that the new session does not hold died with the old process.
+    // Leases of this worker id that the new session could not reattach died with the old process.
     const lost: ActiveLease[] = [];
     for (const lease of this.leases.values()) {
-      if (lease.job.workerId === hello.workerId && lease.session !== session && !claimed.has(lease.job.id)) {
+      if (lease.job.workerId === hello.workerId && lease.session !== session) {
         lease.session = null;
         lease.orphanDeadline = now;
         lost.push(lease);
@@ -418,7 +455,8 @@ export class Scheduler {
     for (const r of results) {
       if (session.held.get(r.id) === r.attempt) session.held.delete(r.id);
       const lease = this.leases.get(r.id);
-      const holder = lease && (lease.session === session || (lease.session === null && lease.job.workerId === session.id));
+      const holder =
+        lease && (lease.session === session || (lease.session === null && lease.job.workerId === session.id && session.secret !== '' && lease.secret === session.secret));
       if (!lease || lease.job.attempt !== r.attempt || !holder) {
         refusals.push({ id: r.id, attempt: r.attempt, accepted: false, reason: 'stale lease: the attempt was already ended' });
         continue;
@@ -678,6 +716,20 @@ export class Scheduler {
     if (!this.events.listening) return;
     this.events.emit({ id, queue, type, status, previous, attempt, workerId, at, error, ...extra });
   }
+}
+
+function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret).digest('base64url');
+}
+
+/** The refusal of a second live process for an id; the worker treats it as permanent. */
+function idInUse(holder: WorkerSession, now: number): NucleusError {
+  const { workerId, pid, hostname } = holder.hello;
+  const ago = Math.max(0, Math.round((now - holder.connectedAt) / 1000));
+  return new NucleusError(
+    ErrorCode.AlreadyExists,
+    `worker id "${workerId}" is in use by pid ${pid} on host ${hostname || 'unknown'} (connected ${ago}s ago); give this worker another --id, or stop that one`,
+  );
 }
 
 function eventFor(result: WorkerResult, jitter: number): JobEvent {

@@ -85,7 +85,18 @@ function helloFromWire(hello: Hello): WorkerHello {
     pid: hello.pid,
     version: hello.version.slice(0, 64),
     held: hello.held.map((l, i) => leaseFromProto(l, `hello.held[${i}]`)),
+    sessionSecret: parseSessionSecret(hello.sessionSecret),
   };
+}
+
+const SECRET_MIN = 16;
+const SECRET_MAX = 128;
+
+function parseSessionSecret(secret: string): string {
+  if (secret !== '' && (secret.length < SECRET_MIN || secret.length > SECRET_MAX)) {
+    throw invalidArgument('hello.session_secret', `must be empty or ${SECRET_MIN} to ${SECRET_MAX} characters (got ${secret.length})`);
+  }
+  return secret;
 }
 
 export function workerService(master: Master, logger: Logger): WorkerServiceServer {
@@ -107,7 +118,9 @@ export function workerService(master: Master, logger: Logger): WorkerServiceServ
         if (ended) return;
         ended = true;
         logger.warn({ err: error.message }, 'worker stream refused');
-        call.emit('error', { code: GrpcStatus.INVALID_ARGUMENT, details: error.message });
+        // Malformed input is INVALID_ARGUMENT whatever the cause; an id in use is ALREADY_EXISTS.
+        const code = error.code === ErrorCode.AlreadyExists ? GrpcStatus.ALREADY_EXISTS : GrpcStatus.INVALID_ARGUMENT;
+        call.emit('error', { code, details: error.message });
       };
       call.on('data', (message: WorkerMessage | UndecodableRequest) => {
         if (message instanceof UndecodableRequest) {

@@ -133,6 +133,10 @@ export interface JobStore {
   /** Deletes up to `limit` finished jobs that finished before `before`; returns what was deleted. */
   prune(before: number, limit: number): QueueStatusCount[];
   createdAt(id: number): number | null;
+  /** Records the session secret hash of the process now connected as `workerId` (replacing any earlier). */
+  recordWorkerSecret(workerId: string, secretHash: string, now: number): void;
+  /** Worker id -> the secret hash last recorded for it. */
+  workerSecrets(): Map<string, string>;
   /** Throws if the store cannot be written (for /readyz). */
   checkWritable(): void;
   close(): void;

@@ -66,4 +66,13 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX jobs_status;
   CREATE INDEX jobs_open ON jobs(status, id) WHERE status <> 'completed';
   `,
+  // 3: the session secret (its hash) of the process that last connected with each worker id, so
+  // that after a master restart a lease can be reattached only by the process that received it.
+  `
+  CREATE TABLE worker_sessions (
+    worker_id TEXT PRIMARY KEY,
+    secret_hash TEXT NOT NULL,
+    connected_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -322,6 +322,9 @@ export class SqliteJobStore implements JobStore {
         RETURNING id, queue, status`),
       pruneAttempts: db.prepare(`DELETE FROM attempts WHERE job_id = ?`),
       createdAt: db.prepare(`SELECT created_at FROM jobs WHERE id = ?`),
+      recordSecret: db.prepare(`INSERT INTO worker_sessions (worker_id, secret_hash, connected_at) VALUES (?, ?, ?)
+        ON CONFLICT(worker_id) DO UPDATE SET secret_hash = excluded.secret_hash, connected_at = excluded.connected_at`),
+      secrets: db.prepare(`SELECT worker_id, secret_hash FROM worker_sessions`).raw(true),
     };
   }
 
@@ -615,6 +618,14 @@ export class SqliteJobStore implements JobStore {
 
   createdAt(id: number): number | null {
     return (this.stmt.createdAt.get(id) as { created_at: number } | undefined)?.created_at ?? null;
+  }
+
+  recordWorkerSecret(workerId: string, secretHash: string, now: number): void {
+    this.tx(() => this.stmt.recordSecret.run(workerId, secretHash, now));
+  }
+
+  workerSecrets(): Map<string, string> {
+    return new Map(this.stmt.secrets.all() as Array<[string, string]>);
   }
 
   checkWritable(): void {

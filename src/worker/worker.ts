@@ -11,6 +11,7 @@
  * - stop(): stops taking work, lets running handlers finish within the grace period, aborts and
  *   gives back (Goodbye) what is left, waits briefly for its results to be acknowledged.
  */
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
@@ -140,6 +141,11 @@ export class Worker {
   jobsDone = 0;
   /** The largest result the master takes (from its Welcome). */
   private maxResultBytes = 1024 * 1024;
+  /**
+   * Made once per worker and sent only in Hello: the master binds this worker's leases to it, so
+   * that after a reconnect this process (and no other) gets them back.
+   */
+  private readonly sessionSecret = randomBytes(24).toString('base64url');
   /** Called as each attempt ends, before its result is sent; must be cheap and must not throw. */
   onAttemptEnd?: (end: AttemptEndInfo) => void;
 
@@ -187,6 +193,7 @@ export class Worker {
           pid: process.pid,
           version: this.options.version ?? '',
           held,
+          sessionSecret: this.sessionSecret,
         },
       },
     });

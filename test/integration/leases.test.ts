@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCluster, waitFor, type TestCluster } from '../helpers/cluster.js';
 import { HandWorker } from './hand-worker.js';
-import { connected, getJob, payload, submit, waitForStatus } from './jobs.js';
+import { connected, gate, getJob, payload, submit, waitForStatus } from './jobs.js';
 import { Outcome } from '../../src/rpc/generated/nucleus/v1/worker.js';
 
 /** Short enough to keep the tests quick, five heartbeats long so that a busy machine does not kill a live worker. */
@@ -166,13 +166,13 @@ describe('worker loss', () => {
 describe('reconnect', () => {
   it('given a worker that disconnects, when it reconnects within the timeout holding its lease, then the lease is reattached and its result accepted', async () => {
     cluster = await startCluster({ master: { 'heartbeat-interval': '500ms', 'heartbeat-timeout': '3s' } });
-    const first = await hand('flaky');
+    const first = await hand('flaky', { sessionSecret: SECRET });
     const jobId = await submit(cluster, { type: 'echo', payload: payload('kept') });
     const a = await first.assignment();
     first.disconnect();
     await waitForCondition(async () => (await cluster!.client.call('getStats', {})).workers.length === 0);
 
-    const again = await hand('flaky', { held: [{ jobId, attempt: a.attempt }] });
+    const again = await hand('flaky', { held: [{ jobId, attempt: a.attempt }], sessionSecret: SECRET });
     const welcome = await again.welcome();
     expect(welcome.reattached).toEqual([{ jobId, attempt: a.attempt }]);
     expect(welcome.refused).toEqual([]);
@@ -204,11 +204,94 @@ describe('reconnect', () => {
     const first = await hand('restarted');
     const jobId = await submit(cluster, { type: 'echo', payload: payload(1) });
     await first.assignment();
+    first.close();
+    await waitForCondition(async () => (await cluster!.client.call('getStats', {})).workers.length === 0);
     const again = await hand('restarted');
     const retry = await again.assignment();
     expect(retry).toMatchObject({ jobId, attempt: 2 });
     const job = await getJob(cluster, jobId);
     expect(job.attempts.map((a) => a.outcome)).toEqual(['lost', 'running']);
+  });
+});
+
+describe('one live session per worker id, leases bound to their process', () => {
+  it('given a live worker running a job, when another stream says Hello with its id and lease but not its secret, then it is refused ALREADY_EXISTS naming the pid and host, and the real worker keeps the job and its result is stored', async () => {
+    cluster = await startCluster();
+    const g = gate();
+    const real = await cluster.addWorker({ id: 'real', concurrency: 1 }, { echo: g.handler });
+    await connected(real);
+    const jobId = await submit(cluster, { type: 'echo', payload: payload('true result') });
+    await waitForCondition(() => g.started.length === 1);
+
+    const forger = HandWorker.open(cluster.address, { workerId: 'real', held: [{ jobId, attempt: 1 }], sessionSecret: 'forger-secret-0123456789' });
+    hands.push(forger);
+    await waitForEnded(forger);
+    expect(forger.ended).toMatch(new RegExp(`^worker id "real" is in use by pid ${process.pid} on host \\S+ \\(connected \\d+s ago\\)`));
+    expect(forger.all('welcome')).toEqual([]);
+    // A forged result from a stream of another id is refused too.
+    const other = await hand('other');
+    other.result(jobId, 1, 'FORGED');
+    expect((await other.ack(jobId, 1)).accepted).toBe(false);
+
+    g.release();
+    const done = await waitForStatus(cluster, jobId, 'completed');
+    expect(JSON.parse(Buffer.from(done.result).toString())).toBe('true result');
+    expect(done.attempts.map((a) => [a.number, a.workerId, a.outcome])).toEqual([[1, 'real', 'completed']]);
+    expect(real.isConnected).toBe(true);
+  });
+
+  it('given a worker whose stream closed, when a stream with its id but another secret claims its lease, then the lease is refused, the forged result is not stored and the attempt ends lost', async () => {
+    cluster = await startCluster();
+    const victim = await hand('victim', { sessionSecret: SECRET });
+    const jobId = await submit(cluster, { type: 'echo', payload: payload(1) });
+    const a = await victim.assignment();
+    victim.close();
+    await waitForCondition(async () => (await cluster!.client.call('getStats', {})).workers.length === 0);
+
+    const forger = await hand('victim', { held: [{ jobId, attempt: a.attempt }], sessionSecret: 'forger-secret-0123456789' });
+    const welcome = await forger.welcome();
+    expect(welcome.reattached).toEqual([]);
+    expect(welcome.refused).toEqual([{ jobId, attempt: a.attempt }]);
+    forger.result(jobId, a.attempt, 'FORGED');
+    expect((await forger.ack(jobId, a.attempt)).accepted).toBe(false);
+    const job = await waitForValue(async () => {
+      const j = await getJob(cluster!, jobId);
+      return j.attempts.length >= 1 && j.attempts[0].outcome === 'lost' ? j : null;
+    });
+    expect(job.attempts[0]).toMatchObject({ number: 1, workerId: 'victim', outcome: 'lost' });
+    expect(Buffer.from(job.result).toString()).not.toContain('FORGED');
+  });
+
+  it('given a live worker whose network blipped, when the same process reconnects with its secret before the master saw the old stream die, then it takes over at once and keeps its lease', async () => {
+    cluster = await startCluster({ master: { 'heartbeat-interval': '1s', 'heartbeat-timeout': '30s' } });
+    const before = await hand('blip', { sessionSecret: SECRET });
+    const jobId = await submit(cluster, { type: 'echo', payload: payload('kept') });
+    const a = await before.assignment();
+
+    const after = await hand('blip', { held: [{ jobId, attempt: a.attempt }], sessionSecret: SECRET });
+    expect((await after.welcome()).reattached).toEqual([{ jobId, attempt: a.attempt }]);
+    // The old stream is ended by the master: it is the same process, now on the new stream.
+    await waitForEnded(before);
+    after.result(jobId, a.attempt, 'kept');
+    expect((await after.ack(jobId, a.attempt)).accepted).toBe(true);
+    const done = await waitForStatus(cluster, jobId, 'completed');
+    expect(done.attempts.map((x) => [x.number, x.workerId, x.outcome])).toEqual([[1, 'blip', 'completed']]);
+  });
+
+  it('given a worker holding a lease, when the master restarts, then the process with its secret reattaches the lease', async () => {
+    cluster = await startCluster({ master: { 'heartbeat-interval': '1s', 'heartbeat-timeout': '30s' } });
+    const holder = await hand('holder', { sessionSecret: SECRET });
+    const jobId = await submit(cluster, { type: 'echo', payload: payload('kept') });
+    const a = await holder.assignment();
+    holder.close();
+    await cluster.restartMaster();
+
+    const back = await hand('holder', { held: [{ jobId, attempt: a.attempt }], sessionSecret: SECRET });
+    expect((await back.welcome()).reattached).toEqual([{ jobId, attempt: a.attempt }]);
+    back.result(jobId, a.attempt, 'kept');
+    expect((await back.ack(jobId, a.attempt)).accepted).toBe(true);
+    const done = await waitForStatus(cluster, jobId, 'completed');
+    expect(done.attempts.map((x) => [x.number, x.workerId, x.outcome])).toEqual([[1, 'holder', 'completed']]);
   });
 });
 
@@ -224,6 +307,12 @@ describe('goodbye', () => {
     expect(job.attempts.map((x) => x.outcome)).toEqual(['returned']);
   });
 });
+
+const SECRET = 'the-worker-process-secret-0123';
+
+function waitForValue<T>(check: () => T | Promise<T>): Promise<NonNullable<T>> {
+  return waitFor(check, 'the condition', 10_000);
+}
 
 async function waitForCondition(check: () => boolean | Promise<boolean>): Promise<void> {
   await waitFor(check, 'the condition', 10_000);

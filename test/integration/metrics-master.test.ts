@@ -156,7 +156,7 @@ describe('heartbeat timeouts and job logs', () => {
       stream.cancel();
       silent.close();
     });
-    stream.write({ msg: { $case: 'hello', value: { workerId: 'mute', concurrency: 1, queues: ['default'], jobTypes: ['echo'], hostname: 'h', pid: 1, version: '', held: [] } } });
+    stream.write({ msg: { $case: 'hello', value: { workerId: 'mute', concurrency: 1, queues: ['default'], jobTypes: ['echo'], hostname: 'h', pid: 1, version: '', held: [], sessionSecret: '' } } });
     await waitFor(() => running.master.stats().workers.length === 1, 'the silent worker to connect');
 
     const { jobId } = await client.call('submitJob', { job: { type: 'echo', payload: json({ secret: 's3cr3t-payload' }) } });

@@ -49,13 +49,13 @@ describe('malformed streams', () => {
 
   it('given a second Hello on a stream, when sent, then the stream is refused and its lease waits for the worker to return', async () => {
     cluster = await startCluster();
-    const twice = track(await HandWorker.connect(cluster.address, { workerId: 'twice' }));
+    const twice = track(await HandWorker.connect(cluster.address, { workerId: 'twice', sessionSecret: 'twice-secret-0123456789' }));
     const jobId = await submit(cluster, { type: 'echo' });
     const a = await twice.assignment();
     twice.send({ msg: { $case: 'hello', value: twice.hello } });
     await waitFor(() => twice.ended, 'the stream to be refused');
     expect(twice.ended).toMatch(/hello: was already sent/);
-    const back = track(await HandWorker.connect(cluster.address, { workerId: 'twice', held: [{ jobId, attempt: a.attempt }] }));
+    const back = track(await HandWorker.connect(cluster.address, { workerId: 'twice', held: [{ jobId, attempt: a.attempt }], sessionSecret: 'twice-secret-0123456789' }));
     expect((await back.welcome()).reattached).toEqual([{ jobId, attempt: a.attempt }]);
   });
 });

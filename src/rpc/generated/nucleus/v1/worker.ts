@@ -31,8 +31,9 @@ export const protobufFileName = "nucleus/v1/worker.proto";
  * carry many assignments or results.
  *
  * Protocol:
- * 1. The worker opens Connect and sends Hello first (id, concurrency, queues, job types, and the
- *    leases it still holds from before a reconnect). The master answers Welcome.
+ * 1. The worker opens Connect and sends Hello first (id, concurrency, queues, job types, its
+ *    session secret, and the leases it still holds from before a reconnect). The master answers
+ *    Welcome, or ends the stream ALREADY_EXISTS when another live process holds the id.
  * 2. The master sends Assignments, never more in flight than the worker's free slots.
  *    Each assignment is a lease: (job_id, attempt). Only a result carrying the current lease is
  *    applied; any other is refused and changes nothing (ResultAck.accepted = false).
@@ -126,6 +127,14 @@ export interface Hello {
   version: string;
   /** leases still running here (after a reconnect) */
   held: Lease[];
+  /**
+   * A random secret made once per worker process (16..128 chars) and sent only in Hello. The
+   * master binds every lease to it: only a stream that presents the same secret can reattach the
+   * lease or report its result, and a second process cannot take over an id in use (it is
+   * refused ALREADY_EXISTS) while the session holding it is alive. Empty: the worker can never
+   * reattach a lease after a reconnect.
+   */
+  sessionSecret: string;
 }
 
 export interface RunningAttempt {
@@ -321,7 +330,17 @@ export const Lease: MessageFns<Lease> = {
 };
 
 function createBaseHello(): Hello {
-  return { workerId: "", concurrency: 0, queues: [], jobTypes: [], hostname: "", pid: 0, version: "", held: [] };
+  return {
+    workerId: "",
+    concurrency: 0,
+    queues: [],
+    jobTypes: [],
+    hostname: "",
+    pid: 0,
+    version: "",
+    held: [],
+    sessionSecret: "",
+  };
 }
 
 export const Hello: MessageFns<Hello> = {
@@ -349,6 +368,9 @@ export const Hello: MessageFns<Hello> = {
     }
     for (const v of message.held) {
       Lease.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.sessionSecret !== "") {
+      writer.uint32(74).string(message.sessionSecret);
     }
     return writer;
   },
@@ -430,6 +452,14 @@ export const Hello: MessageFns<Hello> = {
             message.held.push(Lease.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.sessionSecret = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -460,6 +490,11 @@ export const Hello: MessageFns<Hello> = {
       pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
       version: isSet(object.version) ? globalThis.String(object.version) : "",
       held: globalThis.Array.isArray(object?.held) ? object.held.map((e: any) => Lease.fromJSON(e)) : [],
+      sessionSecret: isSet(object.sessionSecret)
+        ? globalThis.String(object.sessionSecret)
+        : isSet(object.session_secret)
+        ? globalThis.String(object.session_secret)
+        : "",
     };
   },
 
@@ -489,6 +524,9 @@ export const Hello: MessageFns<Hello> = {
     if (message.held?.length) {
       obj.held = message.held.map((e) => Lease.toJSON(e));
     }
+    if (message.sessionSecret !== "") {
+      obj.sessionSecret = message.sessionSecret;
+    }
     return obj;
   },
 
@@ -505,6 +543,7 @@ export const Hello: MessageFns<Hello> = {
     message.pid = object.pid ?? 0;
     message.version = object.version ?? "";
     message.held = object.held?.map((e) => Lease.fromPartial(e)) || [];
+    message.sessionSecret = object.sessionSecret ?? "";
     return message;
   },
 };
