@@ -13,60 +13,35 @@
 //
 //   node bench/scenarios.mjs [--deployment procs|inproc] [--runs 3] [--scenarios A,B]
 //        [--modes single,bulk] [--n 20000] [--chunk 1000] [--concurrency 64] [--rate 500]
-//        [--duration 20] [--sync normal|full] [--coalesce on|off] [--metrics on|off] [--master-warm-up N]
-//        [--worker-warm-up N] [--warmup N] [--tag name]
-//        [--foreign-max 8] [--attempts 4] [--quiet-wait 30] [--quiet-pct 8]
+//        [--duration 20] [--sync normal|full] [--coalesce on|off] [--metrics on|off] [--warmup N]
+//        [--tag name] [--foreign-max 8] [--attempts 4] [--quiet-wait 30] [--quiet-pct 8]
 // Run as root with `nice -n -15` like the peer harness (run-all.sh does).
-// --master-warm-up N: passed to `nucleus master` / `nucleus dev` as --warm-up N (the master's own
-// warm-up before it listens; 0 starts it cold). Unset, the master runs its default.
-// --worker-warm-up N: passed to `nucleus worker` as --warm-up N (its warm-up against a stand-in
-// master before it connects; 0 starts it cold). Unset, the worker runs its default.
-// --warmup N: before each step, N jobs go through the fresh master (submitted by this script
-// through the same client calls as the producer's, half one at a time from 64 callers, half with
-// submitMany(); drained by a temporary worker process that is then stopped), so that the measured
-// step meets a master whose code is already compiled, as a long-running master (or Redis) is. The
-// producer and the measured worker are fresh processes either way.
+// --warmup N: as the peer harness's option of that name: the producer sends N jobs first, the same
+// way as the measured ones (bulk, single, or at the rate), and they are left out of every figure;
+// the worker runs them before the measured ones, so master, producer and worker have all run N
+// jobs before the clock starts and a process's JIT warm-up is not timed. In A the drain is then
+// timed from the worker's first pick-up of a measured job (else from the queue's resume). Use the
+// same N for every system compared.
 import path from 'node:path';
 import { ROOT, argv, forkScript, guarded, machine, minMedianMax, nowMs, sleep, Sampler, writeResults, mmm, f1, fmt } from './lib/common.mjs';
 import { pause, startDev, startMaster, startWorker, tempStore, waitForWorkers } from './lib/cluster.mjs';
 
 const o = argv({
   deployment: 'procs', runs: 3, scenarios: 'A,B', modes: 'single,bulk', n: 20_000, chunk: 1000, concurrency: 64, rate: 500, duration: 20,
-  sync: 'normal', coalesce: 'on', metrics: 'on', 'master-warm-up': '', 'worker-warm-up': '', warmup: 0, tag: '', 'foreign-max': 8, attempts: 4, 'quiet-wait': 30, 'quiet-pct': 8, 'drain-timeout': 180,
+  sync: 'normal', coalesce: 'on', metrics: 'on', warmup: 0, tag: '', 'foreign-max': 8, attempts: 4, 'quiet-wait': 30, 'quiet-pct': 8, 'drain-timeout': 180,
 });
 const PRODUCER = path.join(ROOT, 'bench', 'lib', 'producer.mjs');
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}] nucleus/${o.deployment}:`, ...a);
 const guard = { foreignMax: o['foreign-max'], attempts: o.attempts, quietPct: o['quiet-pct'], quietWaitMs: o['quiet-wait'] * 1000, log };
 if (o.deployment === 'inproc' && o.sync !== 'normal') throw new Error('--sync full needs --deployment procs (`nucleus dev` has no --sync)');
 
-const workerExtra = o['worker-warm-up'] === '' ? [] : ['--warm-up', String(o['worker-warm-up'])];
-
 /** Master and (for inproc) worker, paused or not; `tapProc` is the process with the worker tap. */
 async function cluster(paused) {
   const store = tempStore();
   const metrics = o.metrics === 'on';
-  const extra = o['master-warm-up'] === '' ? [] : ['--warm-up', String(o['master-warm-up'])];
-  const c = o.deployment === 'inproc' ? await startDev({ db: store.db, concurrency: o.concurrency, metrics, extra }) : await startMaster({ db: store.db, sync: o.sync, metrics, extra });
-  if (o.warmup > 0) await warmUp(c);
+  const c = o.deployment === 'inproc' ? await startDev({ db: store.db, concurrency: o.concurrency, metrics }) : await startMaster({ db: store.db, sync: o.sync, metrics });
   if (paused) await pause(c.client, true);
   return { ...c, store };
-}
-
-async function warmUp(c) {
-  const helper = o.deployment === 'procs' ? startWorker(c.address, { concurrency: o.concurrency, id: 'warmup' }) : null;
-  const before = (await c.client.call('getStats', {})).finishedTotal;
-  const job = (i) => ({ type: 'noop', payload: Buffer.from(JSON.stringify({ i, ts: 0 })), contentType: 'application/json' });
-  let next = 0;
-  const half = Math.floor(o.warmup / 2);
-  await Promise.all(Array.from({ length: o.concurrency }, async () => {
-    while (next < half) await c.client.submit(job(next++));
-  }));
-  for (let i = half; i < o.warmup; i += o.chunk) await c.client.submitMany(Array.from({ length: Math.min(o.chunk, o.warmup - i) }, (_, k) => job(i + k)));
-  for (;;) {
-    if (Number((await c.client.call('getStats', {})).finishedTotal) - Number(before) >= o.warmup) break;
-    await sleep(50);
-  }
-  await helper?.stop();
 }
 
 async function stopCluster(c, worker) {
@@ -95,17 +70,17 @@ async function scenarioA(mode) {
   sampler.start();
   let worker = null;
   try {
-    const enq = await produce(sampler, { address: c.address, mode, n: o.n, concurrency: o.concurrency, chunk: o.chunk, coalesce: o.coalesce === 'on' });
+    const enq = await produce(sampler, { address: c.address, mode, n: o.n, warmup: o.warmup, concurrency: o.concurrency, chunk: o.chunk, coalesce: o.coalesce === 'on' });
     let tap = c.proc;
     if (o.deployment === 'procs') {
-      worker = startWorker(c.address, { concurrency: o.concurrency, extra: workerExtra });
+      worker = startWorker(c.address, { concurrency: o.concurrency });
       sampler.add('worker', worker.pid);
       await waitForWorkers(c.client);
       tap = worker;
     }
-    tap.send({ type: 'arm', expected: o.n, latency: false });
+    tap.send({ type: 'arm', expected: o.n, latency: false, warmup: o.warmup > 0 });
     await tap.message('armed');
-    const t0 = nowMs();
+    const resumedAt = nowMs();
     await pause(c.client, false);
     const drain = await tap.message('done', o['drain-timeout'] * 1000).catch(async () => {
       log(`A/${mode}: drain not finished after ${o['drain-timeout']} s; stopping (partial)`);
@@ -114,6 +89,8 @@ async function scenarioA(mode) {
     });
     if (worker) sampler.finalTicks(worker.pid, drain.cpuTicks);
     const { peakRssMiB, cpu } = sampler.stop();
+    // With a warm-up the worker is running by the time it picks up the first measured job.
+    const t0 = o.warmup > 0 && drain.tFirstAssignment ? drain.tFirstAssignment : resumedAt;
     const drainMs = drain.t1 - t0;
     const r = {
       mode,
@@ -123,7 +100,8 @@ async function scenarioA(mode) {
       processPerSec: drain.acked / (drainMs / 1000),
       drainReason: drain.reason,
       acked: drain.acked,
-      firstPickupMs: drain.tFirstAssignment ? drain.tFirstAssignment - t0 : null,
+      warmAcked: drain.warmAcked,
+      firstPickupMs: drain.tFirstAssignment ? drain.tFirstAssignment - resumedAt : null,
       mem: { peakRssMiB, tapHwmMiB: drain.hwmKb / 1024 },
       cpu,
     };
@@ -144,16 +122,16 @@ async function scenarioB() {
     let tap = c.proc;
     sampler.add(o.deployment === 'inproc' ? 'dev' : 'master', c.proc.pid);
     if (o.deployment === 'procs') {
-      worker = startWorker(c.address, { concurrency: o.concurrency, extra: workerExtra });
+      worker = startWorker(c.address, { concurrency: o.concurrency });
       sampler.add('worker', worker.pid);
       tap = worker;
     }
     await waitForWorkers(c.client);
-    tap.send({ type: 'arm', expected: total, latency: true });
+    tap.send({ type: 'arm', expected: total, latency: true, warmup: o.warmup > 0 });
     await tap.message('armed');
     sampler.start();
     await sleep(1000); // the worker settles into its idle loop, as in the peer harness
-    const pres = await produce(sampler, { address: c.address, mode: 'rate', n: total, rate: o.rate, coalesce: o.coalesce === 'on' });
+    const pres = await produce(sampler, { address: c.address, mode: 'rate', n: total, warmup: o.warmup, rate: o.rate, coalesce: o.coalesce === 'on' });
     const wres = await tap.message('done', 30_000).catch(async () => {
       tap.send({ type: 'finish' });
       return tap.message('done', 10_000);
@@ -170,11 +148,11 @@ async function scenarioB() {
   }
 }
 
-const variant = [o.deployment, o.sync !== 'normal' && `sync-${o.sync}`, o['master-warm-up'] !== '' && `master-warm-up${o['master-warm-up']}`, o['worker-warm-up'] !== '' && `worker-warm-up${o['worker-warm-up']}`, o.warmup > 0 && `warm${o.warmup}`, o.coalesce === 'off' && 'no-coalesce', o.metrics === 'off' && 'no-metrics', o.tag].filter(Boolean).join('-');
+const variant = [o.deployment, o.sync !== 'normal' && `sync-${o.sync}`, o.warmup > 0 && `warmup${o.warmup}`, o.coalesce === 'off' && 'no-coalesce', o.metrics === 'off' && 'no-metrics', o.tag].filter(Boolean).join('-');
 const out = {
   peer: 'nucleus', version: JSON.parse((await import('node:fs')).readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version, variant,
-  settings: { deployment: o.deployment, sync: o.sync, coalesce: o.coalesce, metrics: o.metrics, masterWarmUp: o['master-warm-up'] === '' ? 'default' : Number(o['master-warm-up']), workerWarmUp: o['worker-warm-up'] === '' ? 'default' : Number(o['worker-warm-up']), warmup: o.warmup },
-  params: { runs: o.runs, N: o.n, chunk: o.chunk, concurrency: o.concurrency, rate: o.rate, duration: o.duration },
+  settings: { deployment: o.deployment, sync: o.sync, coalesce: o.coalesce, metrics: o.metrics, warmup: o.warmup },
+  params: { runs: o.runs, N: o.n, chunk: o.chunk, concurrency: o.concurrency, rate: o.rate, duration: o.duration, warmup: o.warmup },
   machine: machine(), startedAt: new Date().toISOString(), A: [], B: [], errors: [],
 };
 const modes = o.modes.split(',');
@@ -236,7 +214,7 @@ const maxForeign = Math.max(0, ...[...out.A, ...out.B].map((r) => r.cpu.foreignB
 const md = [
   `# Nucleus scenarios, deployment ${variant} (${out.startedAt})`,
   '',
-  `Machine: ${out.machine.cpus} cores (${out.machine.cpuModel}), Node ${out.machine.node}, nice ${out.machine.nice}. Code: ${out.machine.code.commit}${out.machine.code.srcChanged ? ' with uncommitted changes in src' : ''}, dist built ${out.machine.code.distBuiltAt}. Runs: ${o.runs}; median (min–max). Other processes used at most ${fmt(maxForeign)}% CPU in a kept step${flagged ? `; ${flagged} step(s) flagged as contaminated` : ''}.`,
+  `Machine: ${out.machine.cpus} cores (${out.machine.cpuModel}), Node ${out.machine.node}, nice ${out.machine.nice}. Code: ${out.machine.code.commit}${out.machine.code.srcChanged ? ' with uncommitted changes in src' : ''}, dist built ${out.machine.code.distBuiltAt}. Runs: ${o.runs}; median (min–max).${o.warmup > 0 ? ` Warm-up: ${o.warmup} jobs sent first the same way in every step, left out of every figure (drains timed from the first measured pick-up).` : ' No warm-up: every process starts cold in every step.'} Other processes used at most ${fmt(maxForeign)}% CPU in a kept step${flagged ? `; ${flagged} step(s) flagged as contaminated` : ''}.`,
   '',
   '| measure | value |',
   '|---|---|',

@@ -73,7 +73,6 @@ export interface MasterFlags {
   'tls-cert'?: string;
   'tls-key'?: string;
   'tls-client-ca'?: string;
-  'warm-up'?: number;
 }
 
 /** Loopback: a master is reachable from other hosts only when `--host` says so. */
@@ -81,9 +80,6 @@ export const DEFAULT_MASTER_HOST = '127.0.0.1';
 
 /** Whether a listening address accepts this host only. */
 export const isLoopback = (host: string): boolean => /^(127\.\d+\.\d+\.\d+|::1|\[::1\]|localhost)$/i.test(host);
-
-/** No-op jobs a master runs through a throw-away copy of itself at start, before it reports that it is listening (0: none). */
-export const DEFAULT_WARM_UP_JOBS = 20_000;
 
 export interface MasterConfig {
   host: string;
@@ -98,8 +94,6 @@ export interface MasterConfig {
   auth: AuthConfig;
   /** Certificate files for TLS; null serves plaintext. */
   tls: ServerTlsFiles | null;
-  /** No-op jobs to run through a throw-away in-memory master at start; 0 skips the warm-up. */
-  warmUpJobs: number;
 }
 
 /**
@@ -179,7 +173,6 @@ export function resolveMasterConfig(flags: MasterFlags, env: Env = process.env):
       pick(flags['tls-key'], env, 'NUCLEUS_TLS_KEY'),
       pick(flags['tls-client-ca'], env, 'NUCLEUS_TLS_CLIENT_CA'),
     ),
-    warmUpJobs: intSetting(pick(flags['warm-up'], env, 'NUCLEUS_WARM_UP'), DEFAULT_WARM_UP_JOBS, '--warm-up', 0, 1_000_000),
     settings: {
       heartbeatIntervalMs,
       heartbeatTimeoutMs,
@@ -204,11 +197,7 @@ export interface WorkerFlags extends ClientSecurityFlags {
   'metrics-port'?: number;
   'metrics-host'?: string;
   'allow-http-hosts'?: string;
-  'warm-up'?: number;
 }
-
-/** No-op jobs `nucleus worker` runs against a stand-in master before it connects (0: none). */
-export const DEFAULT_WORKER_WARM_UP_JOBS = 5_000;
 
 export interface WorkerConfig extends ClientSecurity {
   id: string;
@@ -230,8 +219,6 @@ export interface WorkerConfig extends ClientSecurity {
    * loopback, private or link-local (`*`: any); empty refuses them all.
    */
   allowHttpHosts: string[];
-  /** No-op jobs to run against a stand-in master before connecting (`nucleus worker`); 0 skips the warm-up. */
-  warmUpJobs: number;
 }
 
 export function resolveWorkerConfig(flags: WorkerFlags, env: Env = process.env, fallbackId = 'worker'): WorkerConfig {
@@ -248,7 +235,6 @@ export function resolveWorkerConfig(flags: WorkerFlags, env: Env = process.env, 
     metricsPort: intSetting(pick(flags['metrics-port'], env, 'NUCLEUS_METRICS_PORT'), 0, '--metrics-port', 0, 65535),
     metricsHost: pick(flags['metrics-host'], env, 'NUCLEUS_METRICS_HOST') ?? DEFAULT_MASTER_HOST,
     allowHttpHosts: parseAllowList(pick(flags['allow-http-hosts'], env, 'NUCLEUS_ALLOW_HTTP_HOSTS') ?? '', '--allow-http-hosts'),
-    warmUpJobs: intSetting(pick(flags['warm-up'], env, 'NUCLEUS_WARM_UP'), DEFAULT_WORKER_WARM_UP_JOBS, '--warm-up', 0, 1_000_000),
     ...resolveClientSecurity(flags, env),
   };
 }

@@ -195,9 +195,9 @@ const brief = (r) => ({ attempt: r.attempt, foreignBusyPct: r.cpu.foreignBusyPct
  * Spawns the built CLI. With `tap`, the worker observation tap is preloaded (see worker-tap.mjs)
  * and an IPC channel is opened to talk to it.
  */
-export function spawnCli(args, { tap = false } = {}) {
+export function spawnCli(args, { tap = false, env } = {}) {
   const nodeArgs = [...profileArgs(args[0]), ...(tap ? ['--import', TAP] : [])];
-  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe', ...(tap ? ['ipc'] : [])] });
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe', ...(tap ? ['ipc'] : [])], env: env ? { ...process.env, ...env } : process.env });
   return wrap(child);
 }
 

@@ -6,35 +6,48 @@
 //   rate:   an open loop of `rate` jobs/s: job k is due at t0 + k/rate and is not awaited
 //           before the next one goes out.
 // Each job is a no-op whose payload is { i, ts }, ts being the wall clock just before its call.
-// Started by scenarios.mjs with fork(); argv[2] = JSON { address, mode, n, concurrency, chunk, rate, coalesce }.
+// `warmup`: that many jobs, flagged { w: 1 }, go first, the same way, untimed (bulk, single) or at
+// the same rate before the measured ones (rate); the worker tap leaves them out of every figure.
+// Started by scenarios.mjs with fork(); argv[2] = JSON { address, mode, n, warmup, concurrency, chunk, rate, coalesce }.
 import { MasterClient, nowMs, summarize } from './common.mjs';
 
 const args = JSON.parse(process.argv[2]);
 const client = new MasterClient({ address: args.address, timeoutMs: 30_000 });
-const spec = (i, ts) => ({ type: 'noop', payload: Buffer.from(JSON.stringify({ i, ts })), contentType: 'application/json' });
+const WARMUP = args.warmup ?? 0;
+const spec = (i, ts, warm = false) => ({ type: 'noop', payload: Buffer.from(JSON.stringify(warm ? { i, ts, w: 1 } : { i, ts })), contentType: 'application/json' });
 const add = args.coalesce === false ? (job) => client.call('submitJob', { job }) : (job) => client.submit(job);
 
-async function bulk() {
-  const t0 = nowMs();
-  for (let i = 0; i < args.n; i += args.chunk) {
+async function bulkOf(n, warm) {
+  for (let i = 0; i < n; i += args.chunk) {
     const ts = nowMs();
     const jobs = [];
-    for (let j = i; j < Math.min(args.n, i + args.chunk); j++) jobs.push(spec(j, ts));
+    for (let j = i; j < Math.min(n, i + args.chunk); j++) jobs.push(spec(j, ts, warm));
     await client.submitMany(jobs);
   }
+}
+
+async function bulk() {
+  if (WARMUP) await bulkOf(WARMUP, true);
+  const t0 = nowMs();
+  await bulkOf(args.n, false);
   return { enqueueMs: nowMs() - t0, sent: args.n };
 }
 
-async function single() {
+async function singleOf(n, warm) {
   let next = 0;
-  const t0 = nowMs();
   const caller = async () => {
-    while (next < args.n) {
+    while (next < n) {
       const i = next++;
-      await add(spec(i, nowMs()));
+      await add(spec(i, nowMs(), warm));
     }
   };
   await Promise.all(Array.from({ length: args.concurrency }, caller));
+}
+
+async function single() {
+  if (WARMUP) await singleOf(WARMUP, true);
+  const t0 = nowMs();
+  await singleOf(args.n, false);
   return { enqueueMs: nowMs() - t0, sent: args.n };
 }
 
@@ -46,17 +59,23 @@ async function rate() {
   let errors = 0;
   let inflight = 0;
   let maxInflight = 0;
+  const total = args.n + WARMUP;
   const t0 = nowMs();
+  let tMeasured = t0;
   await new Promise((resolve) => {
     const tick = () => {
-      const due = Math.min(args.n, Math.floor((nowMs() - t0) / interval) + 1);
+      const due = Math.min(total, Math.floor((nowMs() - t0) / interval) + 1);
       while (sent < due) {
         const i = sent++;
+        const warm = i < WARMUP;
+        if (i === WARMUP) tMeasured = nowMs();
         const ts = nowMs();
         inflight++;
         if (inflight > maxInflight) maxInflight = inflight;
-        const p = add(spec(i, ts)).then(
-          () => addLat.push(nowMs() - ts),
+        const p = add(spec(i, ts, warm)).then(
+          () => {
+            if (!warm) addLat.push(nowMs() - ts);
+          },
           (e) => {
             if (errors++ < 5) console.error('[submit error]', e.message);
           },
@@ -66,14 +85,15 @@ async function rate() {
         });
         pending.add(p);
       }
-      if (sent >= args.n) resolve();
+      if (sent >= total) resolve();
       else setTimeout(tick, 1);
     };
     tick();
   });
   const issued = nowMs();
   await Promise.all([...pending]);
-  return { enqueueMs: issued - t0, sent, errors, maxInflight, achievedRate: sent / ((issued - t0) / 1000), addLat: summarize(addLat) };
+  const measured = sent - WARMUP;
+  return { enqueueMs: issued - tMeasured, sent: measured, errors, maxInflight, achievedRate: measured / ((issued - tMeasured) / 1000), addLat: summarize(addLat) };
 }
 
 process.on('message', async (m) => {

@@ -6,10 +6,14 @@
 //   - "ack": when the master's acknowledgement of that result arrives, which the master sends
 //     only after the completion is committed to its store.
 // Each job's payload carries `ts`, the producer's wall clock just before its submit call, so
-// latency = (now - ts) at those two points. The orchestrator talks to the tap over IPC:
-//   -> { type: 'arm', expected, latency }   <- { type: 'armed' }
+// latency = (now - ts) at those two points. Jobs whose payload carries `"w":1` are the warm-up
+// (bench/lib/producer.mjs): with `warmup` armed they are counted apart and in no figure, and
+// `tFirstAssignment` is the first pick-up of a measured job. The orchestrator talks to the tap over IPC:
+//   -> { type: 'arm', expected, latency, warmup }   <- { type: 'armed' }
 //   <- { type: 'done', reason, acked, t1, ... } when `expected` acks have arrived
 //   -> { type: 'finish' } to get a partial 'done' now.
+// With BENCH_TAP_EXPECT=<n> in its environment the tap is armed from the start (the cold start,
+// where acks can come before any message could arrive).
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fs from 'node:fs';
@@ -22,7 +26,11 @@ const nowMs = () => performance.timeOrigin + performance.now();
 let armed = false;
 let expected = 0;
 let latency = false;
+let warmup = false;
 let acked = 0;
+let warmAcked = 0;
+const warmIds = new Set();
+const WARM_MARK = Buffer.from('"w":1');
 let sent = 0;
 let tFirstAssignment = 0;
 let done = false;
@@ -36,7 +44,7 @@ function report(reason) {
   if (done) return;
   done = true;
   const c = process.cpuUsage();
-  const msg = { type: 'done', reason, acked, sent, t1: nowMs(), tFirstAssignment, hwmKb: hwmKb(), cpuTicks: (c.user + c.system) / 1e4 };
+  const msg = { type: 'done', reason, acked, warmAcked, sent, t1: nowMs(), tFirstAssignment, hwmKb: hwmKb(), cpuTicks: (c.user + c.system) / 1e4 };
   if (latency) {
     msg.resultLat = summarize(resultLat);
     msg.ackLat = summarize(ackLat);
@@ -48,9 +56,13 @@ function onMasterMessage(message) {
   const m = message.msg;
   if (!armed || !m) return;
   if (m.$case === 'assignments') {
-    if (!tFirstAssignment) tFirstAssignment = nowMs();
-    if (!latency) return;
     for (const a of m.value.assignments) {
+      if (warmup && a.payload.includes(WARM_MARK)) {
+        warmIds.add(a.jobId);
+        continue;
+      }
+      if (!tFirstAssignment) tFirstAssignment = nowMs();
+      if (!latency) continue;
       try {
         ts.set(a.jobId, JSON.parse(a.payload.toString()).ts);
       } catch {
@@ -61,6 +73,10 @@ function onMasterMessage(message) {
     const now = nowMs();
     for (const ack of m.value.acks) {
       if (!ack.accepted) continue;
+      if (warmIds.size > 0 && warmIds.delete(ack.jobId)) {
+        warmAcked++;
+        continue;
+      }
       acked++;
       if (latency) {
         const t = ts.get(ack.jobId);
@@ -79,6 +95,7 @@ function onWorkerMessage(message) {
   if (!armed || m?.$case !== 'results') return;
   const now = nowMs();
   for (const r of m.value.results) {
+    if (warmIds.has(r.jobId)) continue;
     sent++;
     if (latency) {
       const t = ts.get(r.jobId);
@@ -99,6 +116,10 @@ WorkerServiceClient.prototype.connect = function (...args) {
   return stream;
 };
 
+if (process.env.BENCH_TAP_EXPECT) {
+  armed = true;
+  expected = Number(process.env.BENCH_TAP_EXPECT);
+}
 if (process.send) {
   process.on('message', (m) => {
     if (m.type === 'arm') {
@@ -106,7 +127,10 @@ if (process.send) {
       done = false;
       expected = m.expected;
       latency = Boolean(m.latency);
+      warmup = Boolean(m.warmup);
       acked = 0;
+      warmAcked = 0;
+      warmIds.clear();
       sent = 0;
       tFirstAssignment = 0;
       ts.clear();

@@ -71,10 +71,7 @@ async function startInProcess(options: DeploymentOptions, dbPath: string): Promi
   // Loaded here, not at the top: the CLI loads every command's module to list it.
   const { startMaster } = await import('../services/master.js');
   const { startWorker } = await import('../services/worker.js');
-  const { warmUp } = await import('../services/warm-up.js');
   const running = await startMaster(config, silentLogger);
-  // As `nucleus dev` and `nucleus master` start: warmed up before anything connects.
-  await warmUp(config.warmUpJobs, silentLogger);
   const address = `127.0.0.1:${running.grpcPort}`;
   const workers: Worker[] = [];
   try {

@@ -21,6 +21,8 @@ export interface BenchReport {
   };
   load: {
     jobs: number;
+    /** Jobs sent first the same way and left out of every figure (--warmup). */
+    warmup: number;
     loop: 'closed' | 'open';
     concurrency: number | null;
     rate: number | null;
@@ -80,7 +82,7 @@ export function reportText(r: BenchReport): string {
   const perCall =
     r.load.batch > 1 ? `${int(r.load.batch)} jobs per SubmitJobs call` : r.load.coalesce ? 'one job per submit() (coalescing client)' : 'one SubmitJob call per job';
   const lines = [
-    `nucleus bench: ${int(r.load.jobs)} ${r.load.type} jobs, ${shape}, ${perCall}; ${where}`,
+    `nucleus bench: ${int(r.load.jobs)} ${r.load.type} jobs, ${shape}, ${perCall}; ${where}${r.load.warmup > 0 ? `; after ${int(r.load.warmup)} warm-up jobs sent the same way (in no figure)` : ''}`,
     `submit      ${int(r.submit.acked)} acked in ${(r.submit.elapsedMs / 1000).toFixed(2)} s: ${int(r.submit.jobsPerSec)} jobs/s (${int(r.submit.callsPerSec)} calls/s); ack ${lat(r.submit.ackMs)}`,
   ];
   if (r.submit.errors > 0) lines.push(`            ${int(r.submit.errors)} calls failed (${int(r.submit.failedJobs)} jobs): ${r.submit.firstError}`);

@@ -8,6 +8,7 @@ export class Bench extends ClientCommand {
   static override summary = 'Measure throughput and latency (p50/p95/p99) of submits and of submit->completed.';
   static override examples = [
     '<%= config.bin %> bench --spawn --jobs 20000 --concurrency 64',
+    '<%= config.bin %> bench --spawn --warmup 5000 --jobs 20000 --batch 1000 --concurrency 1',
     '<%= config.bin %> bench --spawn --deployment inproc --jobs 20000 --batch 1000 --concurrency 1',
     '<%= config.bin %> bench --master 10.0.0.5:50051 --rate 500 --jobs 10000 --json',
     '<%= config.bin %> bench --spawn --type sleep --duration-ms 50 --mix 8:1:1 --workers 2',
@@ -19,6 +20,7 @@ export class Bench extends ClientCommand {
     'worker-concurrency': Flags.integer({ summary: 'With --spawn: concurrency of each worker. Default: 64.', default: 64, min: 1, max: 1024 }),
     sync: Flags.string({ summary: 'With --spawn: the master\'s --sync (normal or full). Default: normal.', options: ['normal', 'full'], default: 'normal' }),
     jobs: Flags.integer({ char: 'n', summary: 'Jobs to submit. Default: 10000.', default: 10_000, min: 1 }),
+    warmup: Flags.integer({ summary: 'Send this many jobs first, the same way, and wait for them; they are left out of every figure, so that no process is measured while it is still compiling its code. Default: 0.', default: 0, min: 0 }),
     concurrency: Flags.integer({ char: 'c', summary: 'Closed loop: calls in flight. Default: 64.', default: 64, min: 1, max: 10_000, exclusive: ['rate'] }),
     rate: Flags.integer({ char: 'r', summary: 'Open loop: jobs per second, offered on schedule whatever the answers.', min: 1 }),
     batch: Flags.integer({ char: 'b', summary: `Jobs per submit call (the client's submitMany() when over 1; at most ${MAX_BATCH}). Default: 1.`, default: 1, min: 1, max: MAX_BATCH }),
@@ -41,6 +43,7 @@ export class Bench extends ClientCommand {
       security: { token: client.token, tls: client.tls },
       spawn: flags.spawn ? { kind: flags.deployment as 'inproc' | 'procs', workers: flags.workers, workerConcurrency: flags['worker-concurrency'], sync: flags.sync as 'normal' | 'full' } : null,
       jobs: flags.jobs,
+      warmup: flags.warmup,
       concurrency: flags.concurrency,
       rate: flags.rate ?? null,
       batch: flags.batch,

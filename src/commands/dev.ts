@@ -12,7 +12,6 @@ export class Dev extends Command {
     workers: Flags.integer({ summary: 'Workers to start. Default: 2.', default: 2, min: 0, max: 64 }),
     concurrency: Flags.integer({ char: 'c', summary: 'Concurrency of each worker. Default: 4.', default: 4, min: 1, max: 1024 }),
     handlers: Flags.string({ summary: 'Module with your own handlers.' }),
-    'warm-up': Flags.integer({ summary: 'No-op jobs run through a throw-away in-memory master before starting; 0 skips it. Default: 20000.', default: 20_000, min: 0, max: 1_000_000 }),
     demo: Flags.boolean({ summary: 'Submit a few jobs, print their results, and stop.' }),
     'log-level': Flags.string({ summary: 'Log level. Default: warn.', default: 'warn', options: [...LOG_LEVELS] }),
   };
@@ -26,7 +25,7 @@ export class Dev extends Command {
     let cluster;
     try {
       cluster = await startDev(
-        { port: flags.port, httpPort: flags['http-port'], db: flags.db, workers: flags.workers, concurrency: flags.concurrency, handlersPath: flags.handlers ?? null, warmUpJobs: flags['warm-up'], http: httpGateway },
+        { port: flags.port, httpPort: flags['http-port'], db: flags.db, workers: flags.workers, concurrency: flags.concurrency, handlersPath: flags.handlers ?? null, http: httpGateway },
         logger,
       );
     } catch (error) {

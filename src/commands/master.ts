@@ -17,11 +17,6 @@ export class Master extends Command {
     'max-payload': Flags.string({ summary: 'Largest payload accepted (e.g. 1MiB). Env: NUCLEUS_MAX_PAYLOAD. Default: 1MiB.' }),
     retention: Flags.string({ summary: 'Finished jobs older than this are pruned; 0 keeps them. Env: NUCLEUS_RETENTION. Default: 7d.' }),
     'idempotency-window': Flags.string({ summary: 'How long a finished job keeps its idempotency key. Env: NUCLEUS_IDEMPOTENCY_WINDOW. Default: 24h.' }),
-    'warm-up': Flags.integer({
-      summary: 'At start, before reporting that it is listening, run this many no-op jobs through a throw-away in-memory master, so the code is compiled before real work arrives; 0 skips it. Env: NUCLEUS_WARM_UP. Default: 20000.',
-      min: 0,
-      max: 1_000_000,
-    }),
     'log-level': Flags.string({ summary: 'trace, debug, info, warn, error or silent. Env: NUCLEUS_LOG_LEVEL. Default: info.' }),
     token: Flags.string({ summary: 'Require this token (16+ characters) on every gRPC and REST call; also the workers\' token unless --worker-token is set. Env: NUCLEUS_TOKEN. Default: none.', helpGroup: 'SECURITY' }),
     'token-file': Flags.string({ summary: 'Read the token from this file instead (keeps it out of `ps`). Env: NUCLEUS_TOKEN_FILE.', helpGroup: 'SECURITY' }),
@@ -51,17 +46,9 @@ export class Master extends Command {
     } catch (error) {
       return failStartup(this, error);
     }
-    // Signals are handled before readiness is announced: a SIGTERM during the warm-up or right
-    // after the line must still close the store cleanly.
-    const shutdown = new AbortController();
-    const stopped = runUntilSignal(() => {
-      shutdown.abort();
-      return running.stop();
-    }, logger);
-    // After the ports are taken (the warm-up's loopback sockets could otherwise take one first)
-    // and before the line that says the master is up. It never throws.
-    const { warmUp } = await import('../services/warm-up.js');
-    await warmUp(config.warmUpJobs, logger, undefined, shutdown.signal);
+    // Signals are handled before readiness is announced: a SIGTERM right after the line must
+    // still close the store cleanly.
+    const stopped = runUntilSignal(() => running.stop(), logger);
     if (running.master.state === 'running') {
       const reach = isLoopback(config.host) ? ' (this host only; --host 0.0.0.0 accepts other hosts)' : '';
       process.stderr.write(`nucleus master listening: gRPC ${config.host}:${running.grpcPort}${running.httpPort ? `, HTTP ${config.host}:${running.httpPort}` : ''}, store ${config.dbPath}${reach}\n`);

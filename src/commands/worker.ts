@@ -1,7 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { hostname } from 'node:os';
 import { resolveWorkerConfig } from '../config.js';
-import { createWorker, warmUpWorker } from '../services/worker.js';
+import { createWorker } from '../services/worker.js';
 import type { RunningWorkerMetrics } from '../worker/worker-metrics.js';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
 import { securityFlags } from './base.js';
@@ -17,11 +17,6 @@ export class Worker extends Command {
     handlers: Flags.string({ summary: 'Module exporting your handlers: { type: async (payload, ctx) => result }. Env: NUCLEUS_HANDLERS.' }),
     'allow-exec': Flags.string({ summary: 'Enable the exec job type for these programs (comma-separated; * allows any). Env: NUCLEUS_ALLOW_EXEC. Default: exec disabled.' }),
     grace: Flags.string({ summary: 'On SIGTERM, how long running jobs may finish before they are given back. Env: NUCLEUS_GRACE. Default: 30s.' }),
-    'warm-up': Flags.integer({
-      summary: 'Before connecting, run this many no-op jobs against a stand-in master, so the code is compiled before real work arrives; 0 skips it. Env: NUCLEUS_WARM_UP. Default: 5000.',
-      min: 0,
-      max: 1_000_000,
-    }),
     'log-level': Flags.string({ summary: 'trace, debug, info, warn, error or silent. Env: NUCLEUS_LOG_LEVEL. Default: info.' }),
     ...securityFlags(),
     'allow-http-hosts': Flags.string({
@@ -44,16 +39,10 @@ export class Worker extends Command {
     let worker;
     let metrics: RunningWorkerMetrics | null = null;
     try {
-      // The metrics port is taken before the warm-up, whose loopback sockets could otherwise take
-      // it first, and serving it needs the worker object. Without it, the worker object is made
-      // after the warm-up: made before, the worker's RSS in a 20,000-job drain was 83-86 MiB
-      // instead of 75-77.
-      if (!config.metricsPort) await warmUpWorker(config.warmUpJobs, config.concurrency, logger);
       worker = await createWorker(config, logger);
       if (config.metricsPort) {
         // prom-client is loaded only by workers that serve metrics.
         metrics = await (await import('../worker/worker-metrics.js')).serveWorkerMetrics(worker, { host: config.metricsHost, port: config.metricsPort, id: config.id, concurrency: config.concurrency, logger });
-        await warmUpWorker(config.warmUpJobs, config.concurrency, logger);
       }
       worker.start();
     } catch (error) {

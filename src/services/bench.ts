@@ -4,7 +4,7 @@
  */
 import { cpus } from 'node:os';
 import { MasterClient, type ClientSecurityOptions } from '../rpc/client.js';
-import { invalidArgument } from '../errors.js';
+import { failedPrecondition, invalidArgument } from '../errors.js';
 import { VERSION } from '../version.js';
 import { CompletionTracker, type ObserveMode } from '../bench/completions.js';
 import { LoadGenerator, type Mix } from '../bench/load.js';
@@ -25,6 +25,11 @@ export interface BenchOptions {
   /** Start a cluster for the run instead of using `master`. */
   spawn: { kind: DeploymentKind; workers: number; workerConcurrency: number; sync: SyncMode } | null;
   jobs: number;
+  /**
+   * Jobs sent first, the same way as the measured ones, and waited for; they are in no figure, so
+   * that the master, the workers and this process have run that many before the clock starts.
+   */
+  warmup: number;
   /** Closed loop: calls in flight. */
   concurrency: number;
   /** Open loop: jobs per second; null for closed loop. */
@@ -85,6 +90,7 @@ export function validateBenchOptions(o: BenchOptions): void {
     if (!Number.isInteger(value) || value < min || value > max) throw invalidArgument(flag, `must be an integer from ${min} to ${max} (got ${value})`);
   };
   int(o.jobs, '--jobs', 1, 100_000_000);
+  int(o.warmup, '--warmup', 0, 100_000_000);
   int(o.concurrency, '--concurrency', 1, 10_000);
   int(o.batch, '--batch', 1, MAX_BATCH);
   if (o.rate !== null && !(o.rate > 0 && o.rate <= 10_000_000)) throw invalidArgument('--rate', `must be a number of jobs per second from 1 to 10000000 (got ${o.rate})`);
@@ -105,22 +111,20 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
   const client = new MasterClient({ address, timeoutMs: options.rpcTimeoutMs, ...(deployment ? {} : options.security) });
   const memory = new MemoryPeaks(deployment);
   const tracker = options.observe === 'none' ? null : new CompletionTracker(client, options.queue, options.observe);
+  const plan = (jobs: number) => ({
+    jobs,
+    concurrency: options.concurrency,
+    rate: options.rate,
+    batch: options.batch,
+    coalesce: options.coalesce,
+    spec: { type: options.type, payload, contentType: 'application/json', queue: options.queue },
+    mix: options.mix,
+  });
   const startedAt = new Date().toISOString();
   try {
+    if (options.warmup > 0) await warmUpRun(client, options, plan(options.warmup));
     await tracker?.start();
-    const load = new LoadGenerator(
-      client,
-      {
-        jobs: options.jobs,
-        concurrency: options.concurrency,
-        rate: options.rate,
-        batch: options.batch,
-        coalesce: options.coalesce,
-        spec: { type: options.type, payload, contentType: 'application/json', queue: options.queue },
-        mix: options.mix,
-      },
-      (jobId, submittedAt) => tracker?.expect(jobId, submittedAt),
-    );
+    const load = new LoadGenerator(client, plan(options.jobs), (jobId, submittedAt) => tracker?.expect(jobId, submittedAt));
     const progress = new ProgressLine(() => ({
       submitted: load.state.submit.acked,
       completed: tracker?.counts.finished ?? 0,
@@ -150,6 +154,7 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
         : { deployment: 'external', master: address },
       load: {
         jobs: options.jobs,
+        warmup: options.warmup,
         loop: options.rate === null ? 'closed' : 'open',
         concurrency: options.rate === null ? options.concurrency : null,
         rate: options.rate,
@@ -196,6 +201,23 @@ export async function runBench(options: BenchOptions): Promise<BenchReport> {
     tracker?.stop();
     client.close();
     await deployment?.stop();
+  }
+}
+
+/**
+ * The warm-up of `--warmup`: the same load, `plan.jobs` of it, then (unless the bench only submits)
+ * a wait until those jobs are seen finished, so that they do not share the measured window.
+ */
+async function warmUpRun(client: MasterClient, options: BenchOptions, plan: ConstructorParameters<typeof LoadGenerator>[1]): Promise<void> {
+  const tracker = options.observe === 'none' ? null : new CompletionTracker(client, options.queue, options.observe);
+  try {
+    await tracker?.start();
+    const state = await new LoadGenerator(client, plan, (jobId, submittedAt) => tracker?.expect(jobId, submittedAt)).run();
+    if (state.submit.errors > 0) throw failedPrecondition(`--warmup: ${state.submit.errors} of the warm-up's submit calls failed, so nothing was measured: ${state.submit.firstError}`);
+    if (tracker) await tracker.waitAll(options.stallMs);
+    if (tracker?.error) throw tracker.error;
+  } finally {
+    tracker?.stop();
   }
 }
 

@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { resolveMasterConfig, resolveWorkerConfig } from '../config.js';
 import { startMaster, type RunningMaster } from './master.js';
-import { warmUp } from './warm-up.js';
 import { startWorker } from './worker.js';
 import { MasterClient } from '../rpc/client.js';
 import { submit } from './submit.js';
@@ -24,8 +23,6 @@ export interface DevOptions {
   workers: number;
   concurrency: number;
   handlersPath: string | null;
-  /** No-op jobs to run through a throw-away master first (see warm-up.ts); 0 or undefined skips it. */
-  warmUpJobs?: number;
   http?: MasterPlugin;
 }
 
@@ -41,9 +38,8 @@ export async function startDev(options: DevOptions, logger: Logger): Promise<Dev
   // Without --db the store is a throw-away file, removed when the cluster stops.
   const scratch = options.db ? null : mkdtempSync(join(tmpdir(), 'nucleus-dev-'));
   const dbPath = options.db ?? join(scratch!, 'nucleus.db');
-  const config = resolveMasterConfig({ host: '127.0.0.1', port: options.port, 'http-port': options.httpPort, db: dbPath, 'warm-up': options.warmUpJobs ?? 0 }, {});
+  const config = resolveMasterConfig({ host: '127.0.0.1', port: options.port, 'http-port': options.httpPort, db: dbPath }, {});
   const running = await startMaster(config, logger.child({ role: 'master' }), { http: options.http });
-  await warmUp(config.warmUpJobs, logger.child({ role: 'master' }));
   const address = `127.0.0.1:${running.grpcPort}`;
   const workers: Worker[] = [];
   for (let i = 1; i <= options.workers; i++) {

@@ -65,7 +65,7 @@ describe('auth: the CLI', () => {
   it('given --worker-token or --token given empty, when the master starts, then it exits 2 with one line naming the flag, instead of running with the door open', async () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
-    const base = ['master', '--db', join(dir.path, 'n.db'), '--port', '0', '--http-port', '0', '--warm-up', '0'];
+    const base = ['master', '--db', join(dir.path, 'n.db'), '--port', '0', '--http-port', '0'];
     const worker = await runCli([...base, '--token', CLIENT_TOKEN, '--worker-token', '']);
     expect(worker.code).toBe(2);
     expect(worker.stderr.trimEnd()).toBe('nucleus: --worker-token: is empty; give a token of 16 or more characters, or leave the flag out');

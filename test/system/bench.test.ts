@@ -116,6 +116,26 @@ describe('system: nucleus bench', () => {
     expect(benchQueue.counts.reduce((n, c) => n + Number(c.count), 0)).toBe(300);
   });
 
+  it('given --warmup 200, when the bench targets a running master, then the master runs the 200 warm-up jobs first but the report counts only the 300 measured ones', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.cleanup);
+    const master = await spawnMaster({ db: join(dir.path, 'nucleus.db') });
+    const client = new MasterClient({ address: master.address });
+    cleanups.push(() => client.close());
+    spawnWorker({ id: 'w1', master: master.address, args: ['--concurrency', '16'] });
+    await waitForWorkers(client, ['w1']);
+
+    const { code, report, stderr } = await bench(['--master', master.address, '--warmup', '200', '--jobs', '300', '--concurrency', '8']);
+    expect(code, stderr).toBe(0);
+    expect(report.load).toMatchObject({ jobs: 300, warmup: 200 });
+    expect(report.submit).toMatchObject({ acked: 300, calls: 300, errors: 0 });
+    expect(report.completion).toMatchObject({ finished: 300, completed: 300, unobserved: 0, missing: 0 });
+    expectOrdered(report.completion!.latencyMs, 300);
+    const stats = await client.call('getStats', {});
+    expect(Number(stats.submittedTotal)).toBe(500);
+    expect(Number(stats.finishedTotal)).toBe(500);
+  });
+
   it('given a mix without submits, when the bench starts, then it refuses with a usage error naming --mix', async () => {
     const proc = spawnCli(['bench', '--spawn', '--mix', '0:1:1', '--json']);
     const exit = await proc.waitForExit(30_000);

@@ -16,7 +16,7 @@ let client: MasterClient;
 
 beforeAll(async () => {
   dir = tempDir();
-  master = await spawnMaster({ db: join(dir.path, 'nucleus.db'), args: ['--warm-up', '0'] });
+  master = await spawnMaster({ db: join(dir.path, 'nucleus.db') });
   client = new MasterClient({ address: master.address, timeoutMs: 5_000 });
 });
 

@@ -193,4 +193,15 @@ describe('system: nucleus dev --demo', () => {
       ['completed', '{"slept":0.2}'],
     ]);
   });
+
+  it('given the warm-ups are gone from the product, when master, worker or dev is given --warm-up or NUCLEUS_WARM_UP, then the flag is refused as unknown and the variable does not exist in their help', async () => {
+    for (const command of ['master', 'worker', 'dev']) {
+      const { code, stderr } = await runCli([command, '--warm-up', '0'], { timeoutMs: 30_000 });
+      expect(code, stderr).toBe(2);
+      expect(stderr).toMatch(/Nonexistent flag: --warm-up/);
+      const help = await runCli([command, '--help'], { timeoutMs: 30_000 });
+      expect(help.code).toBe(0);
+      expect(help.stdout).not.toMatch(/warm|NUCLEUS_WARM_UP/i);
+    }
+  });
 });

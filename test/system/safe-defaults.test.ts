@@ -41,7 +41,7 @@ describe('safe defaults', () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
     const httpPort = await freePort();
-    const proc = spawnCli(['master', '--port', '0', '--http-port', String(httpPort), '--db', join(dir.path, 'n.db'), '--warm-up', '0', '--log-level', 'warn']);
+    const proc = spawnCli(['master', '--port', '0', '--http-port', String(httpPort), '--db', join(dir.path, 'n.db'), '--log-level', 'warn']);
     const match = await proc.waitForLine(/nucleus master listening: gRPC 127\.0\.0\.1:(\d+), HTTP 127\.0\.0\.1:(\d+), store .* \(this host only; --host 0\.0\.0\.0 accepts other hosts\)/);
     expect(listeners(Number(match[1]))).toEqual(['127.0.0.1']);
     expect(listeners(httpPort)).toEqual(['127.0.0.1']);
@@ -50,7 +50,7 @@ describe('safe defaults', () => {
   it('given --host 0.0.0.0, then the master listens on every interface and the line does not claim otherwise', async () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
-    const proc = spawnCli(['master', '--host', '0.0.0.0', '--port', '0', '--http-port', '0', '--db', join(dir.path, 'n.db'), '--warm-up', '0', '--log-level', 'warn']);
+    const proc = spawnCli(['master', '--host', '0.0.0.0', '--port', '0', '--http-port', '0', '--db', join(dir.path, 'n.db'), '--log-level', 'warn']);
     const match = await proc.waitForLine(/nucleus master listening: gRPC 0\.0\.0\.0:(\d+), store \S+\n/);
     expect(listeners(Number(match[1]))).toEqual(['0.0.0.0']);
   });
@@ -58,13 +58,13 @@ describe('safe defaults', () => {
   it('given --metrics-port without --metrics-host, then the worker serves /metrics on 127.0.0.1 only; with --metrics-host 0.0.0.0 on every interface', async () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
-    const master = await spawnMaster({ db: join(dir.path, 'n.db'), args: ['--warm-up', '0'] });
+    const master = await spawnMaster({ db: join(dir.path, 'n.db') });
     const local = await freePort();
-    spawnWorker({ id: 'w1', master: master.address, args: ['--metrics-port', String(local), '--warm-up', '0'] });
+    spawnWorker({ id: 'w1', master: master.address, args: ['--metrics-port', String(local)] });
     await waitFor(() => listeners(local).length > 0, 'the worker to serve metrics', 20_000);
     expect(listeners(local)).toEqual(['127.0.0.1']);
     const all = await freePort();
-    spawnWorker({ id: 'w2', master: master.address, args: ['--metrics-port', String(all), '--metrics-host', '0.0.0.0', '--warm-up', '0'] });
+    spawnWorker({ id: 'w2', master: master.address, args: ['--metrics-port', String(all), '--metrics-host', '0.0.0.0'] });
     await waitFor(() => listeners(all).length > 0, 'the second worker to serve metrics', 20_000);
     expect(listeners(all)).toEqual(['0.0.0.0']);
   });
