@@ -96,6 +96,8 @@ export interface Stats {
 }
 
 const MAX_LIST_LIMIT = 1000;
+/** Space past one largest payload that a submit needs: its row, index pages, the journal's frame headers. */
+const READY_HEADROOM_BYTES = 64 * 1024;
 
 const callerGone = (id: number) => new NucleusError(ErrorCode.DeadlineExceeded, `the caller went away while waiting for job ${id}`);
 const RETRY_BATCH = 500;
@@ -385,10 +387,14 @@ export class Master {
     return this.scheduler.events.subscribe(listener);
   }
 
-  /** Throws if the store cannot take a write (for /readyz). */
+  /**
+   * Throws if a submit could not succeed now (for /readyz): the master is not running, or its
+   * store is read-only, failing, or has no room for a job of the largest payload (and the
+   * headroom its row and journal take).
+   */
   checkReady(): void {
     this.assertAccepting();
-    this.store.checkWritable();
+    this.store.checkWritable(this.options.settings.maxPayloadBytes + READY_HEADROOM_BYTES);
   }
 
   private queueSummary(name: string): QueueSummary {

@@ -137,7 +137,10 @@ export interface JobStore {
   recordWorkerSecret(workerId: string, secretHash: string, now: number): void;
   /** Worker id -> the secret hash last recorded for it. */
   workerSecrets(): Map<string, string>;
-  /** Throws if the store cannot be written (for /readyz). */
-  checkWritable(): void;
+  /**
+   * Throws if the store cannot be written (for /readyz): read-only, failing, or (given
+   * `minFreeBytes`) with less space left than a submit of the largest job needs.
+   */
+  checkWritable(minFreeBytes?: number): void;
   close(): void;
 }

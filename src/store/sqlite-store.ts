@@ -11,6 +11,8 @@
  * - Disk trouble surfaces as NucleusError: a full disk is RESOURCE_EXHAUSTED, a read-only or
  *   failing disk UNAVAILABLE; the failed transaction is rolled back whole.
  */
+import { statfsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as DB, RunResult, Statement } from 'better-sqlite3';
 import { ErrorCode, NucleusError } from '../errors.js';
@@ -198,8 +200,10 @@ export class SqliteJobStore implements JobStore {
   private readonly db: DB;
   private readonly stmt: ReturnType<SqliteJobStore['prepareAll']>;
   private readonly listCache = new Map<string, Statement>();
+  private readonly path: string;
 
   constructor(options: SqliteStoreOptions) {
+    this.path = options.path;
     try {
       const nativeBinding = options.nativeBinding ?? defaultNativeBinding?.();
       this.db = new Database(options.path, nativeBinding ? { nativeBinding: nativeBinding as string } : {});
@@ -628,8 +632,25 @@ export class SqliteJobStore implements JobStore {
     return new Map(this.stmt.secrets.all() as Array<[string, string]>);
   }
 
-  checkWritable(): void {
+  checkWritable(minFreeBytes = 0): void {
     this.tx(() => this.db.prepare(`UPDATE queues SET paused = paused WHERE 0`).run());
+    // The probe above writes no page, so it passes on a full disk; the free space says whether a
+    // submit can be written. (A store in memory has no disk to run out of.)
+    if (minFreeBytes <= 0 || this.path === ':memory:' || this.path === '') return;
+    const dir = dirname(resolve(this.path));
+    let free: number;
+    try {
+      const fs = statfsSync(dir);
+      free = fs.bavail * fs.bsize;
+    } catch {
+      return; // no answer about space is not a reason to refuse traffic
+    }
+    if (free < minFreeBytes) {
+      throw new NucleusError(
+        ErrorCode.ResourceExhausted,
+        `the job store is full (disk full): ${free} bytes free on the disk of ${dir}, under the ${minFreeBytes} a submit of the largest job needs`,
+      );
+    }
   }
 
   /** How many WAL pages make SQLite checkpoint by itself inside a commit (1000 by default). */

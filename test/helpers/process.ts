@@ -177,12 +177,12 @@ export interface MasterProcess {
  * Spawns `nucleus master` on 127.0.0.1 with its store at `db`, HTTP disabled, and waits until it
  * prints where it listens. `port` 0 lets it pick one; give the old port to restart in place.
  */
-export async function spawnMaster(options: { db: string; port?: number; args?: string[] }): Promise<MasterProcess> {
+export async function spawnMaster(options: { db: string; port?: number; httpPort?: number; args?: string[] }): Promise<MasterProcess> {
   const proc = spawnCli([
     'master',
     '--host', '127.0.0.1',
     '--port', String(options.port ?? 0),
-    '--http-port', '0',
+    '--http-port', String(options.httpPort ?? 0),
     '--db', options.db,
     '--log-level', 'warn',
     ...(options.args ?? []),

@@ -8,12 +8,14 @@
  * What must hold: a submit on a full disk fails RESOURCE_EXHAUSTED and writes no part of its jobs;
  * running jobs' results wait and are applied once space returns, each job completing exactly once;
  * a master restarted on a read-only store serves reads and refuses writes UNAVAILABLE; a store it
- * cannot open at all, or a file that is not Nucleus's, stops it at start with one clear line.
+ * cannot open at all, or a file that is not Nucleus's, stops it at start with one clear line;
+ * `/readyz` is 503 while the disk has no room for a submit, also on a master started there.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, rmSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startCluster, tempDir, waitFor, type TestCluster } from '../helpers/cluster.js';
@@ -22,6 +24,7 @@ import { storeSnapshot } from '../chaos/store-snapshot.js';
 import { MasterClient } from '../../src/rpc/client.js';
 import { JobStatus } from '../../src/rpc/generated/nucleus/v1/jobs.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
+import { createHttpGateway } from '../../src/http/plugin.js';
 
 const cleanups: Array<() => unknown> = [];
 let cluster: TestCluster | null = null;
@@ -85,6 +88,14 @@ const freeBytes = (path: string) => {
   const s = statfsSync(path);
   return s.bavail * s.bsize;
 };
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 
 function client(address: string): MasterClient {
   const c = new MasterClient({ address, timeoutMs: 5_000 });
@@ -179,9 +190,13 @@ describe('disk: read-only', () => {
     await master.proc.waitForExit();
 
     disk.remount('ro');
-    master = await spawnMaster({ db, port: master.port });
+    const httpPort = await freePort();
+    master = await spawnMaster({ db, port: master.port, httpPort });
     c = client(master.address);
     expect((await c.call('getJobStatus', { jobId: '3' })).job?.status).toBe(JobStatus.JOB_STATUS_QUEUED);
+    const ready = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(((await ready.json()) as { reason: string }).reason).toMatch(/^the job store cannot be written \(SQLITE_READONLY/);
     const before = storeSnapshot(db);
     const refused = await c.call('submitJob', { job: { type: 'echo' } }).then(
       () => null,
@@ -250,5 +265,50 @@ describe('disk: a file that is not a Nucleus store', () => {
     store.pragma(`user_version = ${MIGRATIONS.length + 1}`);
     store.close();
     await refusedAtStart(newer, new RegExp(`^nucleus: .*newer\\.db has schema version ${MIGRATIONS.length + 1}, newer than this build of Nucleus understands \\(${MIGRATIONS.length}\\); upgrade nucleus$`));
+  });
+});
+
+describe('disk: readiness', () => {
+  const readyz = async (port: number) => {
+    const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+    return { status: response.status, body: (await response.json()) as { status: string; reason?: string } };
+  };
+
+  it('given a master with its store on a disk that fills up, when /readyz is asked, then it is 503 naming the full disk while submits are refused, and 200 again once space returns', async () => {
+    const disk = tmpfs('4m');
+    cluster = await startCluster({ dir: disk.path, master: { 'max-payload': '64KiB' }, http: createHttpGateway({ port: 0, processMetrics: false }) });
+    const port = cluster.running.httpPort;
+    expect((await readyz(port)).status).toBe(200);
+
+    const filler = join(disk.path, 'filler');
+    fillCompletely(filler);
+    const refused = await cluster.client.call('submitJob', { job: { type: 'echo', payload: Buffer.from(JSON.stringify({ pad: 'p'.repeat(60_000) })) } }).then(
+      () => null,
+      (e: { code: string }) => e,
+    );
+    expect(refused?.code).toBe('RESOURCE_EXHAUSTED');
+    const full = await readyz(port);
+    expect(full.status).toBe(503);
+    expect(full.body.reason).toMatch(/^the job store is full \(disk full\): \d+ bytes free on the disk of .*, under the \d+ a submit of the largest job needs$/);
+
+    rmSync(filler);
+    expect((await readyz(port)).status).toBe(200);
+    expect((await cluster.client.call('submitJob', { job: { type: 'echo' } })).jobId).toBeTruthy();
+  });
+
+  it('given a master killed on a store whose disk is then filled, when it restarts there, then /readyz is 503 naming the full disk from the start', async () => {
+    const disk = tmpfs('4m');
+    const db = join(disk.path, 'nucleus.db');
+    let master = await spawnMaster({ db });
+    await client(master.address).call('submitJob', { job: { type: 'echo' } });
+    master.proc.kill('SIGKILL');
+    await master.proc.waitForExit();
+    fillCompletely(join(disk.path, 'filler'));
+
+    const httpPort = await freePort();
+    master = await spawnMaster({ db, httpPort });
+    const answer = await waitFor(() => readyz(httpPort), 'the restarted master to answer /readyz');
+    expect(answer.status).toBe(503);
+    expect(answer.body.reason).toMatch(/^the job store is full \(disk full\)/);
   });
 });
