@@ -22,6 +22,11 @@ export const ErrorCode = {
   Unavailable: 'UNAVAILABLE',
   /** The operation did not finish within its deadline. */
   DeadlineExceeded: 'DEADLINE_EXCEEDED',
+  /**
+   * Refused for good, so that retrying or restarting with the same settings cannot help: the
+   * store is held by another running process, or the master will not take this worker.
+   */
+  Refused: 'REFUSED',
   /** A bug or an unexpected failure. */
   Internal: 'INTERNAL',
 } as const;

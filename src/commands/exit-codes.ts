@@ -14,6 +14,8 @@ export const ExitCode = {
   Unreachable: 3,
   /** No such job. */
   NotFound: 4,
+  /** Refused for good: the store is in use by another process, or the master refuses this worker. Restarting cannot help. */
+  Refused: 5,
 } as const;
 
 export const EXIT_CODES_HELP = `EXIT CODES
@@ -21,7 +23,9 @@ export const EXIT_CODES_HELP = `EXIT CODES
   1  the job failed (with --wait), or the request was refused
   2  usage error: a bad flag, argument or value
   3  the master could not be reached or did not answer in time
-  4  no such job`;
+  4  no such job
+  5  refused for good (master: the store is in use by another process; worker: bad hello,
+     missing or wrong token, or id in use); a restart with the same settings fails the same way`;
 
 export function exitCodeFor(error: NucleusError): number {
   switch (error.code) {
@@ -33,6 +37,8 @@ export function exitCodeFor(error: NucleusError): number {
       return ExitCode.Unreachable;
     case ErrorCode.NotFound:
       return ExitCode.NotFound;
+    case ErrorCode.Refused:
+      return ExitCode.Refused;
     default:
       return ExitCode.Failed;
   }

@@ -1,7 +1,7 @@
 /**
  * The master's gRPC server: JobService and WorkerService on one port.
  */
-import type { Server } from '@grpc/grpc-js';
+import { setLogger, type Server } from '@grpc/grpc-js';
 import { JobServiceService } from './generated/nucleus/v1/jobs.js';
 import { WorkerServiceService } from './generated/nucleus/v1/worker.js';
 import { jobService } from './job-service.js';
@@ -42,6 +42,28 @@ export interface RunningGrpcServer {
   close(graceMs?: number): Promise<void>;
 }
 
+let bindLogQuiet = false;
+
+/**
+ * grpc-js logs a failed bind (`E No address added out of total 1 resolved`) before it hands the
+ * same failure to the bind callback, which reports it as one line: keep its other lines, drop
+ * that one. Set once, when the first server starts, not when this module is imported.
+ */
+function quietBindFailures(): void {
+  if (bindLogQuiet) return;
+  bindLogQuiet = true;
+  const line = (tag: string) => (message?: unknown, ...rest: unknown[]) => console.error(`${tag} ${String(message)}`, ...rest);
+  const error = line('E');
+  setLogger({
+    error: (message?: unknown, ...rest: unknown[]) => {
+      if (typeof message === 'string' && message.startsWith('No address added')) return;
+      error(message, ...rest);
+    },
+    info: line('I'),
+    debug: line('D'),
+  });
+}
+
 export async function startGrpcServer(master: Master, logger: Logger, options: GrpcServerOptions): Promise<RunningGrpcServer> {
   // Guarded: a request that does not decode is INVALID_ARGUMENT, not INTERNAL (wire-guard.ts).
   const server = new GuardedServer({
@@ -60,10 +82,12 @@ export async function startGrpcServer(master: Master, logger: Logger, options: G
   addReflectionService(server, logger);
   const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;
   const credentials = serverCredentials(options.tls ?? null);
+  quietBindFailures();
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, credentials, (error, bound) => {
       if (error) {
-        reject(new NucleusError(ErrorCode.Unavailable, `cannot listen on ${address}: ${error.message}`, { cause: error }));
+        const reason = /EADDRINUSE/.test(error.message) ? 'the port is in use; choose another --port' : error.message;
+        reject(new NucleusError(ErrorCode.Unavailable, `cannot listen for gRPC on ${address}: ${reason}`, { cause: error }));
       } else resolve(bound);
     });
   });

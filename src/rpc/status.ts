@@ -14,6 +14,8 @@ const TO_GRPC: Record<ErrorCode, GrpcStatus> = {
   UNAVAILABLE: GrpcStatus.UNAVAILABLE,
   DEADLINE_EXCEEDED: GrpcStatus.DEADLINE_EXCEEDED,
   INTERNAL: GrpcStatus.INTERNAL,
+  // Not sent by the master; listed after FAILED_PRECONDITION so that status maps back to it.
+  REFUSED: GrpcStatus.FAILED_PRECONDITION,
 };
 
 /** A NucleusError (or anything thrown) as a gRPC error for a callback. */

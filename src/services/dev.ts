@@ -39,12 +39,26 @@ export async function startDev(options: DevOptions, logger: Logger): Promise<Dev
   const scratch = options.db ? null : mkdtempSync(join(tmpdir(), 'nucleus-dev-'));
   const dbPath = options.db ?? join(scratch!, 'nucleus.db');
   const config = resolveMasterConfig({ host: '127.0.0.1', port: options.port, 'http-port': options.httpPort, db: dbPath }, {});
-  const running = await startMaster(config, logger.child({ role: 'master' }), { http: options.http });
+  let running: RunningMaster;
+  try {
+    running = await startMaster(config, logger.child({ role: 'master' }), { http: options.http });
+  } catch (error) {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  }
   const address = `127.0.0.1:${running.grpcPort}`;
   const workers: Worker[] = [];
-  for (let i = 1; i <= options.workers; i++) {
-    const workerConfig = resolveWorkerConfig({ id: `dev-w${i}`, master: address, concurrency: options.concurrency, handlers: options.handlersPath ?? undefined }, {});
-    workers.push(await startWorker(workerConfig, logger.child({ role: 'worker', worker: `dev-w${i}` })));
+  try {
+    for (let i = 1; i <= options.workers; i++) {
+      const workerConfig = resolveWorkerConfig({ id: `dev-w${i}`, master: address, concurrency: options.concurrency, handlers: options.handlersPath ?? undefined }, {});
+      workers.push(await startWorker(workerConfig, logger.child({ role: 'worker', worker: `dev-w${i}` })));
+    }
+  } catch (error) {
+    // A handler module that does not load, say: nothing may be left running or on disk.
+    await Promise.all(workers.map((w) => w.stop(0)));
+    await running.stop();
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    throw error;
   }
   return {
     running,

@@ -3,7 +3,10 @@
  * enabled, the HTTP server), and stops them in order: stop accepting, tell the workers, flush,
  * close the store last.
  */
+import { existsSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { SqliteJobStore } from '../store/sqlite-store.js';
+import { ErrorCode, NucleusError } from '../errors.js';
 import { startCheckpointer } from '../store/checkpointer.js';
 import { Master } from '../master/master.js';
 import { startGrpcServer, type RunningGrpcServer } from '../rpc/server.js';
@@ -36,6 +39,10 @@ export async function startMaster(
   logger: Logger,
   extras: { clock?: Clock; http?: MasterPlugin; nativeBinding?: string | object } = {},
 ): Promise<RunningMaster> {
+  // Ports first: a master that cannot listen must not have created a store file on its way out.
+  await portIsFree(config.host, config.port, 'gRPC', '--port');
+  if (extras.http && config.httpPort) await portIsFree(config.host, config.httpPort, 'HTTP', '--http-port');
+  const created = config.dbPath !== ':memory:' && !existsSync(config.dbPath);
   const store = new SqliteJobStore({ path: config.dbPath, sync: config.sync, nativeBinding: extras.nativeBinding });
   const master = new Master({ store, clock: extras.clock ?? systemClock, logger, settings: config.settings, version: VERSION });
   let grpc: RunningGrpcServer | null = null;
@@ -55,6 +62,9 @@ export async function startMaster(
     await grpc?.close(0);
     master.stop();
     store.close();
+    // A port taken between the check and the bind: remove the store this start made (it holds
+    // nothing). The lock file stays: see store-lock.ts for why it is never removed.
+    if (created) for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.dbPath}${suffix}`, { force: true });
     throw error;
   }
   // Checkpoints off the hot path where a thread can open the store; SQLite's own are the safety net.
@@ -80,4 +90,17 @@ export async function startMaster(
       return stopping;
     },
   };
+}
+
+/** Refuses at once, in one line naming the flag, a port that another process listens on (0: any port, always free). */
+async function portIsFree(host: string, port: number, what: string, flag: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      const reason = error.code === 'EADDRINUSE' ? 'the port is in use' : error.code === 'EACCES' ? 'permission denied' : error.message;
+      reject(new NucleusError(ErrorCode.Unavailable, `cannot listen for ${what} on ${host}:${port}: ${reason}; choose another ${flag}`, { cause: error }));
+    });
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
 }

@@ -8,6 +8,8 @@
  * - Ending an attempt is fenced: `WHERE status = 'running' AND attempt = ?`. A stale lease
  *   changes nothing.
  * - A file that is not a Nucleus database, or whose schema is newer than this build, is refused.
+ * - One open store per file at a time, across processes: a second opener is refused REFUSED,
+ *   naming the holder (store-lock.ts), before it touches the file.
  * - Disk trouble surfaces as NucleusError: a full disk is RESOURCE_EXHAUSTED, a read-only or
  *   failing disk UNAVAILABLE; the failed transaction is rolled back whole.
  */
@@ -18,6 +20,8 @@ import type { Database as DB, RunResult, Statement } from 'better-sqlite3';
 import { ErrorCode, NucleusError } from '../errors.js';
 import { isTerminal, type AttemptRecord, type JobRecord, type JobStatus, type NewJob } from '../core/job.js';
 import { APPLICATION_ID, MIGRATIONS } from './migrations.js';
+import { lockStore, type StoreHolder } from './store-lock.js';
+import { hostname } from 'node:os';
 import type {
   AttemptEnd,
   Claim,
@@ -201,19 +205,28 @@ export class SqliteJobStore implements JobStore {
   private readonly stmt: ReturnType<SqliteJobStore['prepareAll']>;
   private readonly listCache = new Map<string, Statement>();
   private readonly path: string;
+  private readonly releaseLock: () => void;
 
   constructor(options: SqliteStoreOptions) {
     this.path = options.path;
+    const nativeBinding = options.nativeBinding ?? defaultNativeBinding?.();
+    // Taken before the store is opened, so that a refused second opener changes nothing.
+    const lock = options.path === ':memory:' ? null : lockStore(options.path, nativeBinding);
+    if (lock && !lock.ok && lock.busy) throw inUse(options.path, lock.holder);
+    this.releaseLock = lock?.ok ? lock.release : () => undefined;
     try {
-      const nativeBinding = options.nativeBinding ?? defaultNativeBinding?.();
       this.db = new Database(options.path, nativeBinding ? { nativeBinding: nativeBinding as string } : {});
     } catch (error) {
+      this.releaseLock();
       throw new NucleusError(ErrorCode.Unavailable, `cannot open the job store ${options.path}: ${(error as Error).message}`, {
         cause: error,
       });
     }
     try {
       this.checkIdentity(options.path);
+      // A lock file that cannot be written (a read-only directory, say) is reported only when the
+      // store itself could be opened: otherwise the store's own error says more.
+      if (lock && !lock.ok && !lock.busy) throw storeError(lock.error);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
       this.db.pragma('busy_timeout = 5000');
@@ -223,6 +236,7 @@ export class SqliteJobStore implements JobStore {
       this.stmt = this.prepareAll();
     } catch (error) {
       this.db.close();
+      this.releaseLock();
       throw error instanceof NucleusError ? error : storeError(error);
     }
   }
@@ -666,6 +680,14 @@ export class SqliteJobStore implements JobStore {
       // A full or failing disk: the WAL stays as it is and the next open replays it; closing must still succeed.
     } finally {
       this.db.close();
+      this.releaseLock();
     }
   }
+}
+
+function inUse(path: string, holder: StoreHolder | null): NucleusError {
+  const who = holder
+    ? `process ${holder.pid} on ${holder.host}${holder.host === hostname() ? ' (this host)' : ''}, since ${new Date(holder.since).toISOString()}`
+    : 'another process';
+  return new NucleusError(ErrorCode.Refused, `the job store ${path} is in use by ${who}; stop that one first, or use another store file`);
 }

@@ -467,3 +467,23 @@ describe('refusing files that are not ours', () => {
     raw.close();
   });
 });
+
+describe('one opener at a time', () => {
+  it('given an open store, when the same file is opened again in this process, then it is refused naming the holder, changes nothing, and opens once the first is closed', () => {
+    const id = store.insertJobs([newJob()], T0, WINDOW)[0].id;
+    const error = refusal(() => new SqliteJobStore({ path }));
+    expect(error.code).toBe(ErrorCode.Refused);
+    expect(error.message).toContain(`the job store ${path} is in use by process ${process.pid} on `);
+    expect(store.getJob(id, false)!.status).toBe('queued');
+    store.close();
+    store = new SqliteJobStore({ path });
+    expect(store.getJob(id, false)!.status).toBe('queued');
+  });
+
+  it('given a store that failed to open (not ours), then the lock is released with it', () => {
+    const text = join(dir.path, 'notes.txt');
+    writeFileSync(text, 'not a database\n'.repeat(200));
+    expect(refusal(() => new SqliteJobStore({ path: text })).code).toBe(ErrorCode.FailedPrecondition);
+    expect(refusal(() => new SqliteJobStore({ path: text })).code).toBe(ErrorCode.FailedPrecondition);
+  });
+});
