@@ -213,6 +213,8 @@ export class SqliteJobStore implements JobStore {
     // Taken before the store is opened, so that a refused second opener changes nothing.
     const lock = options.path === ':memory:' ? null : lockStore(options.path, nativeBinding);
     if (lock && !lock.ok && lock.busy) throw inUse(options.path, lock.holder);
+    // A lock that cannot be written (a read-only or full disk) leaves a store that cannot be
+    // written either; it still opens, for reads, and says what is wrong when a write is tried.
     this.releaseLock = lock?.ok ? lock.release : () => undefined;
     try {
       this.db = new Database(options.path, nativeBinding ? { nativeBinding: nativeBinding as string } : {});
@@ -224,9 +226,6 @@ export class SqliteJobStore implements JobStore {
     }
     try {
       this.checkIdentity(options.path);
-      // A lock file that cannot be written (a read-only directory, say) is reported only when the
-      // store itself could be opened: otherwise the store's own error says more.
-      if (lock && !lock.ok && !lock.busy) throw storeError(lock.error);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
       this.db.pragma('busy_timeout = 5000');

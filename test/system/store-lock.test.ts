@@ -32,20 +32,20 @@ describe('store lock', () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
     const db = join(dir.path, 'x.db');
-    const first = await spawnMaster({ db, args: ['--warm-up', '0'] });
+    const first = await spawnMaster({ db, });
     const client = new MasterClient({ address: first.address });
     cleanups.push(() => client.close());
     await client.call('submitJob', { job: { type: 'noop' } });
 
     const started = Date.now();
-    const second = await runCli(['master', '--host', '127.0.0.1', '--port', '0', '--http-port', '0', '--db', db, '--warm-up', '0']);
+    const second = await runCli(['master', '--host', '127.0.0.1', '--port', '0', '--http-port', '0', '--db', db]);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(second.code, second.stderr).toBe(5);
     expect(second.stderr.trimEnd().split('\n'), second.stderr).toHaveLength(1);
     expect(second.stderr.trimEnd()).toMatch(
       new RegExp(`^nucleus: the job store .*x\\.db is in use by process ${first.proc.pid} on ${hostname()} \\(this host\\), since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z; stop that one first, or use another store file$`),
     );
-    const dev = await runCli(['dev', '--db', db, '--port', '0', '--http-port', '0', '--warm-up', '0', '--workers', '0']);
+    const dev = await runCli(['dev', '--db', db, '--port', '0', '--http-port', '0', '--workers', '0']);
     expect(dev.code, dev.stderr).toBe(5);
     expect(dev.stderr.trimEnd().split('\n'), dev.stderr).toHaveLength(1);
     expect(dev.stderr).toContain(`is in use by process ${first.proc.pid}`);
@@ -57,7 +57,7 @@ describe('store lock', () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
     const db = join(dir.path, 'x.db');
-    const first = await spawnMaster({ db, args: ['--warm-up', '0'] });
+    const first = await spawnMaster({ db, });
     const client = new MasterClient({ address: first.address });
     await client.call('submitJob', { job: { type: 'noop' } });
     client.close();
@@ -65,7 +65,7 @@ describe('store lock', () => {
     await first.proc.waitForExit();
     expect(existsSync(`${db}-lock`)).toBe(true);
 
-    const second = await spawnMaster({ db, args: ['--warm-up', '0'] });
+    const second = await spawnMaster({ db, });
     const again = new MasterClient({ address: second.address });
     cleanups.push(() => again.close());
     expect((await again.call('getStats', {})).counts.reduce((n, c) => n + c.count, 0)).toBe(1);
@@ -77,10 +77,10 @@ describe('port in use', () => {
     const dir = tempDir();
     cleanups.push(dir.cleanup);
     const port = await takenPort();
-    const grpc = await runCli(['master', '--port', String(port), '--http-port', '0', '--db', join(dir.path, 'x.db'), '--warm-up', '0']);
+    const grpc = await runCli(['master', '--port', String(port), '--http-port', '0', '--db', join(dir.path, 'x.db')]);
     expect(grpc.code, grpc.stderr).toBe(3);
     expect(grpc.stderr.trimEnd()).toBe(`nucleus: cannot listen for gRPC on 127.0.0.1:${port}: the port is in use; choose another --port`);
-    const http = await runCli(['master', '--port', '0', '--http-port', String(port), '--db', join(dir.path, 'x.db'), '--warm-up', '0']);
+    const http = await runCli(['master', '--port', '0', '--http-port', String(port), '--db', join(dir.path, 'x.db')]);
     expect(http.code, http.stderr).toBe(3);
     expect(http.stderr.trimEnd()).toBe(`nucleus: cannot listen for HTTP on 127.0.0.1:${port}: the port is in use; choose another --http-port`);
     expect(readdirSync(dir.path)).toEqual([]);
@@ -92,7 +92,7 @@ describe('port in use', () => {
     const tmp = join(dir.path, 'tmp');
     mkdirSync(tmp);
     const port = await takenPort();
-    const dev = await runCli(['dev', '--port', String(port), '--http-port', '0', '--warm-up', '0'], { env: { TMPDIR: tmp } });
+    const dev = await runCli(['dev', '--port', String(port), '--http-port', '0'], { env: { TMPDIR: tmp } });
     expect(dev.code, dev.stderr).toBe(3);
     expect(dev.stderr.trimEnd()).toBe(`nucleus: cannot listen for gRPC on 127.0.0.1:${port}: the port is in use; choose another --port`);
     expect(readdirSync(tmp)).toEqual([]);
