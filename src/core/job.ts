@@ -62,6 +62,8 @@ export const JOB_LIMITS = {
   defaultMaxPayloadBytes: 1024 * 1024,
   maxBatch: 10_000,
   defaultContentType: 'application/json',
+  /** Of a payload's and of a result's content type. */
+  maxContentTypeLength: 255,
 } as const;
 
 /** A validated, fully-defaulted request to create a job. */

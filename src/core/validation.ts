@@ -52,7 +52,7 @@ const intIn = (min: number, max: number, unit = '') =>
 
 const specSchema = z.object({
   type: nameSchema,
-  contentType: z.string().max(255, { error: 'must be at most 255 characters' }).optional(),
+  contentType: z.string().max(JOB_LIMITS.maxContentTypeLength, { error: `must be at most ${JOB_LIMITS.maxContentTypeLength} characters` }).optional(),
   queue: nameSchema.optional(),
   priority: intIn(JOB_LIMITS.minPriority, JOB_LIMITS.maxPriority).optional(),
   maxRetries: intIn(0, JOB_LIMITS.maxMaxRetries).optional(),

@@ -29,7 +29,7 @@ import { JobCounts } from './job-counts.js';
 import { JobEventBus, type JobChange } from './events.js';
 import { RunnableSet } from './runnable-set.js';
 import { stateOf, transition, type JobEvent } from '../core/state-machine.js';
-import { isTerminal, type AttemptOutcome, type JobStatus, type NewJob } from '../core/job.js';
+import { JOB_LIMITS, isTerminal, type AttemptOutcome, type JobStatus, type NewJob } from '../core/job.js';
 import { ErrorCode, NucleusError } from '../errors.js';
 import type { Clock } from '../core/clock.js';
 import type { AttemptEnd, InsertedJob, JobStore, LeasedJob, StatusChange } from '../store/job-store.js';
@@ -452,7 +452,8 @@ export class Scheduler {
     const now = this.now();
     session.lastSeen = now;
     const refusals: ResultAck[] = [];
-    for (const r of results) {
+    for (const reported of results) {
+      const r = withinLimits(reported, this.options.maxResultBytes);
       if (session.held.get(r.id) === r.attempt) session.held.delete(r.id);
       const lease = this.leases.get(r.id);
       const holder =
@@ -716,6 +717,21 @@ export class Scheduler {
     if (!this.events.listening) return;
     this.events.emit({ id, queue, type, status, previous, attempt, workerId, at, error, ...extra });
   }
+}
+
+/**
+ * A completed result over the limits is stored as a fatal failure instead, as the worker itself
+ * does when it knows the limit: the same handler would produce it again, so no retry.
+ */
+function withinLimits(r: WorkerResult, maxResultBytes: number): WorkerResult {
+  if (r.outcome !== 'completed') return r;
+  let problem: string | null = null;
+  if (r.result && r.result.byteLength > maxResultBytes) {
+    problem = `result: ${r.result.byteLength} bytes is over the limit of ${maxResultBytes} bytes (--max-payload)`;
+  } else if (r.contentType.length > JOB_LIMITS.maxContentTypeLength) {
+    problem = `result.content_type: must be at most ${JOB_LIMITS.maxContentTypeLength} characters (got ${r.contentType.length})`;
+  }
+  return problem ? { ...r, outcome: 'fatal', result: null, contentType: '', error: problem } : r;
 }
 
 function hashSecret(secret: string): string {

@@ -59,9 +59,14 @@ function grpcClientOptions(maxMessageBytes: number | undefined, security: Client
   return { ...channelOptions(maxMessageBytes), ...(security.token ? { interceptors: [tokenInterceptor(security.token)] } : {}) };
 }
 
-const channelOptions = (maxMessageBytes = 64 * 1024 * 1024): ChannelOptions => ({
-  'grpc.max_receive_message_length': maxMessageBytes,
-  'grpc.max_send_message_length': maxMessageBytes,
+/**
+ * Receiving is not limited by default: the master bounds what it sends (its own send limit, twice
+ * its --max-payload plus headroom, so a job read with payload and result fits), and a client limit
+ * lower than that made big jobs unreadable. Sending is bounded; the master refuses more anyway.
+ */
+const channelOptions = (maxMessageBytes?: number): ChannelOptions => ({
+  'grpc.max_receive_message_length': maxMessageBytes ?? -1,
+  'grpc.max_send_message_length': maxMessageBytes ?? 64 * 1024 * 1024,
   'grpc.keepalive_time_ms': 20_000,
   'grpc.keepalive_timeout_ms': 10_000,
   'grpc.initial_reconnect_backoff_ms': 200,

@@ -3,12 +3,14 @@
  */
 import { status as GrpcStatus, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream } from '@grpc/grpc-js';
 import { UndecodableRequest, undecodableDetails } from './wire-guard.js';
+import { ENVELOPE_BYTES, ITEM_OVERHEAD_BYTES, utf8Bound, writeInParts } from './message-parts.js';
 import { toServiceError } from './status.js';
 import { eventToProto, jobToProto, specFromProto, statusFromProto, statusToProto } from './convert.js';
 import { parseJobId } from '../core/validation.js';
 import { NucleusError, invalidArgument, toNucleusError } from '../errors.js';
 import { ALL_STATUSES } from '../core/job.js';
 import type {
+  Job as ProtoJob,
   JobServiceServer,
   JobEvent,
   QueueStats,
@@ -144,7 +146,40 @@ function submitStream(master: Master) {
   };
 }
 
-export function jobService(master: Master): JobServiceServer {
+/** Upper bound of one event's encoded size (names are ASCII). */
+const eventBytes = (e: JobEvent | null): number =>
+  e === null ? 0 : e.jobId.length + e.queue.length + e.type.length + e.workerId.length + utf8Bound(e.error) + ITEM_OVERHEAD_BYTES;
+
+/** Characters of each error a page of ListJobs carries (GetJobStatus has them whole, when they fit). */
+const LIST_ERROR_CHARS = 1024;
+/** Characters of each error kept when a job with its payload and result would not fit one reply. */
+const FIT_ERROR_CHARS = 256;
+
+const cut = (text: string, chars: number): string => (text.length <= chars ? text : `${text.slice(0, chars)}... (${text.length - chars} more characters cut)`);
+
+function shortErrors(job: ProtoJob, chars: number): ProtoJob {
+  job.error = cut(job.error, chars);
+  for (const a of job.attempts) a.error = cut(a.error, chars);
+  return job;
+}
+
+/**
+ * `maxMessageBytes`: what the master takes (its payload limit plus headroom); streamed events are
+ * split to fit it. `maxReplyBytes`: its send limit, room for a job's payload and result together.
+ */
+export function jobService(master: Master, maxMessageBytes: number, maxReplyBytes: number): JobServiceServer {
+  const budget = Math.max(1, maxMessageBytes - ENVELOPE_BYTES);
+  const replyBudget = Math.max(1, maxReplyBytes - ENVELOPE_BYTES);
+  /**
+   * A job read whole (payload, result, every attempt's error) fits the reply limit, as payload and
+   * result are each capped at --max-payload, unless its errors are many and long: then they are
+   * cut short, saying so, rather than the read failing RESOURCE_EXHAUSTED.
+   */
+  const fit = (job: ProtoJob): ProtoJob => {
+    let bytes = job.payload.byteLength + job.result.byteLength + utf8Bound(job.error) + utf8Bound(job.progressMessage) + ENVELOPE_BYTES;
+    for (const a of job.attempts) bytes += utf8Bound(a.error) + ITEM_OVERHEAD_BYTES;
+    return bytes <= replyBudget ? job : shortErrors(job, FIT_ERROR_CHARS);
+  };
   return {
     submitJob: unary(async (req) => {
       if (!req.job) throw invalidArgument('job', 'is required');
@@ -157,7 +192,7 @@ export function jobService(master: Master): JobServiceServer {
       return { results: inserted.map(eachToProto) };
     }),
     submitStream: submitStream(master),
-    getJobStatus: unary((req) => ({ job: jobToProto(master.getJob(parseJobId(req.jobId))) })),
+    getJobStatus: unary((req) => ({ job: fit(jobToProto(master.getJob(parseJobId(req.jobId)))) })),
     getJobResult: unary(async (req, call) => {
       const id = parseJobId(req.jobId);
       if (req.waitTimeoutMs < 0) throw invalidArgument('wait_timeout_ms', `must not be negative (got ${req.waitTimeoutMs})`);
@@ -172,9 +207,9 @@ export function jobService(master: Master): JobServiceServer {
       const onCancel = () => gone.abort();
       call.once('cancelled', onCancel);
       const { job, finished } = await master.getResult(id, waitMs, gone.signal).finally(() => call.off('cancelled', onCancel));
-      return { job: jobToProto(job), finished };
+      return { job: fit(jobToProto(job)), finished };
     }),
-    cancelJob: unary((req) => ({ job: jobToProto(master.cancel(parseJobId(req.jobId))) })),
+    cancelJob: unary((req) => ({ job: fit(jobToProto(master.cancel(parseJobId(req.jobId)))) })),
     retryJob: unary(async (req) => {
       const ids = await master.retry({
         id: req.jobId ? parseJobId(req.jobId) : undefined,
@@ -193,7 +228,8 @@ export function jobService(master: Master): JobServiceServer {
         pageToken: req.pageToken || undefined,
         newestFirst: req.newestFirst,
       });
-      return { jobs: jobs.map(jobToProto), nextPageToken };
+      // A page has no payloads or results; its errors are cut short so that 1,000 jobs fit.
+      return { jobs: jobs.map((job) => shortErrors(jobToProto(job), LIST_ERROR_CHARS)), nextPageToken };
     }),
     pauseQueue: unary((req) => ({ queue: queueToProto(master.pause(req.queue, req.paused)) })),
     getStats: unary(() => {
@@ -240,9 +276,14 @@ export function jobService(master: Master): JobServiceServer {
         if (closed || blocked || (buffer.length === 0 && dropped === 0)) return;
         const events = buffer;
         buffer = [];
-        const message = { events, dropped };
+        let first = true;
+        // Parts that fit the message limit; the count of dropped events rides on the first.
+        writeInParts(events.length > 0 ? events : [null], eventBytes, budget, (part) => {
+          const message = { events: part[0] === null ? [] : (part as JobEvent[]), dropped: first ? dropped : 0 };
+          first = false;
+          if (!call.write(message)) blocked = true;
+        });
         dropped = 0;
-        if (!call.write(message)) blocked = true;
       };
       const unsubscribe = master.watch((change) => {
         if (queues.size > 0 && !queues.has(change.queue)) return;

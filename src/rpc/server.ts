@@ -21,6 +21,11 @@ export interface GrpcServerOptions {
   port: number;
   /** Largest message accepted, in bytes (payload limit plus headroom). */
   maxMessageBytes: number;
+  /**
+   * Largest message sent; default twice `maxMessageBytes`, so that a job read with its payload
+   * and its result (each up to the payload limit) fits one reply.
+   */
+  maxReplyBytes?: number;
   /** Tokens every call must carry (see auth.ts); default: none. */
   auth?: AuthConfig;
   /** Certificate files; default: plaintext. */
@@ -66,9 +71,10 @@ function quietBindFailures(): void {
 
 export async function startGrpcServer(master: Master, logger: Logger, options: GrpcServerOptions): Promise<RunningGrpcServer> {
   // Guarded: a request that does not decode is INVALID_ARGUMENT, not INTERNAL (wire-guard.ts).
+  const maxReplyBytes = options.maxReplyBytes ?? 2 * options.maxMessageBytes;
   const server = new GuardedServer({
     'grpc.max_receive_message_length': options.maxMessageBytes,
-    'grpc.max_send_message_length': options.maxMessageBytes,
+    'grpc.max_send_message_length': maxReplyBytes,
     'grpc.keepalive_time_ms': 20_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
@@ -76,8 +82,8 @@ export async function startGrpcServer(master: Master, logger: Logger, options: G
     'grpc.max_concurrent_streams': options.maxConcurrentStreams ?? MAX_CONCURRENT_STREAMS,
     interceptors: [authInterceptor(options.auth ?? NO_AUTH), decodeGuardInterceptor()],
   });
-  server.addService(JobServiceService, jobService(master));
-  server.addService(WorkerServiceService, workerService(master, logger));
+  server.addService(JobServiceService, jobService(master, options.maxMessageBytes, maxReplyBytes));
+  server.addService(WorkerServiceService, workerService(master, logger, options.maxMessageBytes));
   addHealthService(server, master);
   addReflectionService(server, logger);
   const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;

@@ -12,8 +12,14 @@ import { UndecodableRequest, undecodableDetails } from './wire-guard.js';
 import type { MasterMessage, WorkerMessage, WorkerServiceServer, Hello } from './generated/nucleus/v1/worker.js';
 import type { Master } from '../master/master.js';
 import type { WorkerSession } from '../master/scheduler.js';
-import type { Lease, ToWorker, WorkerHello, WorkerLink } from '../master/protocol.js';
+import type { Lease, ResultAck, ToWorker, WorkerHello, WorkerLink } from '../master/protocol.js';
 import type { Logger } from '../log.js';
+import type { LeasedJob } from '../store/job-store.js';
+import { ENVELOPE_BYTES, ITEM_OVERHEAD_BYTES, utf8Bound, writeInParts } from './message-parts.js';
+
+/** Upper bounds of one item's encoded size, for splitting (names are ASCII, at most 128 chars). */
+const assignmentBytes = (j: LeasedJob): number => j.payload.byteLength + j.type.length + j.queue.length + utf8Bound(j.contentType) + ITEM_OVERHEAD_BYTES;
+const ackBytes = (a: ResultAck): number => utf8Bound(a.reason) + ITEM_OVERHEAD_BYTES;
 
 const leaseToProto = (l: Lease) => ({ jobId: String(l.id), attempt: l.attempt });
 /** Job ids on the stream are read as strictly as JobService reads them: "0x10", " 1" or "abc" end the stream. */
@@ -99,14 +105,24 @@ function parseSessionSecret(secret: string): string {
   return secret;
 }
 
-export function workerService(master: Master, logger: Logger): WorkerServiceServer {
+/**
+ * `maxMessageBytes` is the largest message the worker takes (the same limit as the master's own):
+ * assignments and acknowledgements are split to fit it (see message-parts.ts).
+ */
+export function workerService(master: Master, logger: Logger, maxMessageBytes: number): WorkerServiceServer {
+  const budget = Math.max(1, maxMessageBytes - ENVELOPE_BYTES);
   return {
     connect(call: ServerDuplexStream<WorkerMessage, MasterMessage>): void {
       let session: WorkerSession | null = null;
       let ended = false;
       const link: WorkerLink = {
         send: (message) => {
-          if (!ended) call.write(toWire(message));
+          if (ended) return;
+          if (message.kind === 'assignments') {
+            writeInParts(message.jobs, assignmentBytes, budget, (jobs) => call.write(toWire({ kind: 'assignments', jobs })));
+          } else if (message.kind === 'acks') {
+            writeInParts(message.acks, ackBytes, budget, (acks) => call.write(toWire({ kind: 'acks', acks })));
+          } else call.write(toWire(message));
         },
         close: () => {
           if (ended) return;

@@ -17,6 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClientDuplexStream } from '@grpc/grpc-js';
 import { workerClient, type ClientSecurityOptions } from '../rpc/client.js';
 import { outcomeToProto } from '../rpc/convert.js';
+import { ENVELOPE_BYTES, ITEM_OVERHEAD_BYTES, utf8Bound, writeInParts } from '../rpc/message-parts.js';
 import { NonRetryableError, type HandlerContext, type HandlerMap } from '../handlers/handler.js';
 import type { Assignment, MasterMessage, Result, WorkerMessage } from '../rpc/generated/nucleus/v1/worker.js';
 import type { WorkerServiceClient } from '../rpc/generated/nucleus/v1/worker.js';
@@ -114,8 +115,12 @@ interface Outgoing {
 }
 
 const key = (jobId: string, attempt: number) => `${jobId}#${attempt}`;
-/** Result bytes per Results message; well under the master's default message limit (1 MiB + 64 KiB). */
+/** Bytes per Results or Heartbeat message at most; well under the master's default message limit (1 MiB + 64 KiB). */
 const RESULTS_MESSAGE_BYTES = 256 * 1024;
+/** The master takes messages of its payload limit plus this much (see services/master.ts). */
+const MASTER_MESSAGE_HEADROOM = 64 * 1024;
+const resultBytes = (r: Result): number => r.result.byteLength + utf8Bound(r.error) + utf8Bound(r.contentType) + ITEM_OVERHEAD_BYTES;
+const runningBytes = (r: { jobId: string; progressMessage: string }): number => r.jobId.length + utf8Bound(r.progressMessage) + ITEM_OVERHEAD_BYTES;
 const JSON_TYPE = 'application/json';
 
 export class Worker {
@@ -257,16 +262,16 @@ export class Worker {
     }
   }
 
+  /** The most a message to the master may hold, by the running count of message-parts.ts. */
+  private get messageBudget(): number {
+    return Math.min(RESULTS_MESSAGE_BYTES, this.maxResultBytes + MASTER_MESSAGE_HEADROOM - ENVELOPE_BYTES);
+  }
+
   private heartbeat(): void {
     if (!this.connected || !this.stream) return;
-    this.stream.write({
-      msg: {
-        $case: 'heartbeat',
-        value: {
-          running: [...this.running.values()].map((r) => ({ jobId: r.jobId, attempt: r.attempt, progress: r.progress, progressMessage: r.message })),
-        },
-      },
-    });
+    const running = [...this.running.values()].map((r) => ({ jobId: r.jobId, attempt: r.attempt, progress: r.progress, progressMessage: r.message }));
+    if (running.length === 0) this.stream.write({ msg: { $case: 'heartbeat', value: { running } } });
+    else writeInParts(running, runningBytes, this.messageBudget, (part) => this.stream?.write({ msg: { $case: 'heartbeat', value: { running: part } } }));
     this.resend(2 * this.heartbeatIntervalMs);
   }
 
@@ -284,24 +289,12 @@ export class Worker {
   }
 
   /**
-   * Writes results in messages of at most RESULTS_MESSAGE_BYTES of result data each (one result
-   * per message at least): the master ends a stream whose message is over its size limit, so
-   * several large results finishing together must not travel as one message.
+   * Writes results in messages that fit the master's limit (one result per message at least): the
+   * master ends a stream whose message is over its size limit, so several large results, or very
+   * many small ones, finishing together must not travel as one message.
    */
   private sendResults(results: Result[]): void {
-    let batch: Result[] = [];
-    let bytes = 0;
-    for (const result of results) {
-      const size = result.result.byteLength + result.error.length;
-      if (batch.length > 0 && bytes + size > RESULTS_MESSAGE_BYTES) {
-        this.stream?.write({ msg: { $case: 'results', value: { results: batch } } });
-        batch = [];
-        bytes = 0;
-      }
-      batch.push(result);
-      bytes += size;
-    }
-    if (batch.length > 0) this.stream?.write({ msg: { $case: 'results', value: { results: batch } } });
+    writeInParts(results, resultBytes, this.messageBudget, (part) => this.stream?.write({ msg: { $case: 'results', value: { results: part } } }));
   }
 
   // ---------------------------------------------------------------- execution
