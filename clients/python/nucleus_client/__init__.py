@@ -7,7 +7,8 @@ from ._channel import Tls
 from .client import Client
 from .errors import NonRetryableError, NucleusError
 from .jobs import TERMINAL, Attempt, Job
-from .worker import Context, Worker
+from .attempt import Context
+from .worker import Worker
 
 __version__ = '0.1.0'
 __all__ = ['Client', 'Worker', 'Context', 'Job', 'Attempt', 'Tls', 'NucleusError', 'NonRetryableError', 'TERMINAL']

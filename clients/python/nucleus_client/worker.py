@@ -23,8 +23,8 @@ the job is cancelled or times out, and reports `ctx.progress(percent, message)`.
 """
 import logging
 import os
-import queue
 import random
+import secrets
 import signal
 import socket
 import threading
@@ -35,15 +35,14 @@ import grpc
 
 from ._channel import DEFAULT_MASTER, TlsOption, auth_metadata, open_channel, parse_masters
 from ._generated.nucleus.v1 import worker_pb2, worker_pb2_grpc
+from ._link import RESULTS_MESSAGE_BYTES, Link
+from .attempt import Attempt, Context
 from .errors import from_rpc_error, invalid_argument
-from .jobs import BYTES_TYPE, JSON_TYPE, decode, encode
+from .jobs import decode, encode
 
-Handler = Callable[[Any, 'Context'], Any]
+Handler = Callable[[Any, Context], Any]
 
 VERSION = '0.1.0'
-#: Result bytes per Results message: well under the master's message limit, so that several
-#: large results finishing together do not travel as one message it would refuse.
-RESULTS_MESSAGE_BYTES = 256 * 1024
 MAX_ERROR_CHARS = 16 * 1024
 OUTCOMES = {
     'completed': worker_pb2.OUTCOME_COMPLETED,
@@ -54,97 +53,6 @@ OUTCOMES = {
 }
 
 log = logging.getLogger('nucleus_client.worker')
-
-
-class Context:
-    """What a handler gets besides its payload."""
-
-    def __init__(self, attempt: '_Attempt'):
-        self._attempt = attempt
-        self.job_id: str = attempt.job_id
-        self.attempt: int = attempt.number
-        self.queue: str = attempt.assignment.queue
-        self.type: str = attempt.assignment.type
-        #: Seconds this attempt may run (None: no limit).
-        self.timeout: Optional[float] = attempt.assignment.timeout_ms / 1000 if attempt.assignment.timeout_ms > 0 else None
-
-    @property
-    def cancelled(self) -> bool:
-        """True once the job was cancelled, timed out or the worker gives it back: stop soon."""
-        return self._attempt.aborted.is_set()
-
-    @property
-    def cancel_reason(self) -> Optional[str]:
-        """'cancelled', 'timeout', 'shutdown' or 'refused'; None while the attempt may go on."""
-        return self._attempt.abort_reason
-
-    def wait(self, seconds: float) -> bool:
-        """Sleeps up to `seconds`; returns True (early) when the attempt is aborted."""
-        return self._attempt.aborted.wait(seconds)
-
-    def progress(self, percent: float, message: Optional[str] = None) -> None:
-        """Reported with the next heartbeat (0..100; the message is cut to 1,024 characters)."""
-        try:
-            self._attempt.progress = max(0.0, min(100.0, float(percent)))
-        except (TypeError, ValueError):
-            self._attempt.progress = 0.0
-        if message is not None:
-            self._attempt.message = str(message)[:1024]
-
-
-class _Attempt:
-    def __init__(self, assignment: worker_pb2.Assignment):
-        self.assignment = assignment
-        self.job_id = assignment.job_id
-        self.number = assignment.attempt
-        self.key = (assignment.job_id, assignment.attempt)
-        self.started_at_ms = int(time.time() * 1000)
-        self.deadline = time.monotonic() + assignment.timeout_ms / 1000 if assignment.timeout_ms > 0 else float('inf')
-        self.aborted = threading.Event()
-        self.abort_reason: Optional[str] = None
-        self.ended = False  # set (under the worker's lock) by whoever reports the attempt first
-        self.progress = 0.0
-        self.message = ''
-
-
-class _Link:
-    """One Connect stream: an outbound queue that grpcio reads from its own thread."""
-
-    _CLOSE = object()
-
-    def __init__(self) -> None:
-        self.queue: 'queue.Queue' = queue.Queue()
-        self.welcomed = False
-        self.call: Any = None
-
-    def send(self, message: worker_pb2.WorkerMessage) -> None:
-        self.queue.put(message)
-
-    def close(self) -> None:
-        self.queue.put(self._CLOSE)
-
-    def requests(self):
-        """The outbound messages; results queued together travel as one message (up to
-        RESULTS_MESSAGE_BYTES), so a busy worker sends few, large messages."""
-        pending = None
-        while True:
-            item = pending if pending is not None else self.queue.get()
-            pending = None
-            if item is self._CLOSE:
-                return
-            if item.HasField('results'):
-                size = item.ByteSize()
-                while size < RESULTS_MESSAGE_BYTES:
-                    try:
-                        more = self.queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if more is self._CLOSE or not more.HasField('results') or size + more.ByteSize() > RESULTS_MESSAGE_BYTES:
-                        pending = more
-                        break
-                    item.results.results.extend(more.results.results)
-                    size += more.ByteSize()
-            yield item
 
 
 class Worker:
@@ -176,13 +84,16 @@ class Worker:
         self._state = 'starting'
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
-        self._running: Dict[tuple, _Attempt] = {}
+        self._running: Dict[tuple, Attempt] = {}
         self._unacked: Dict[tuple, list] = {}  # key -> [Result, sent_at (monotonic)]
-        self._link: Optional[_Link] = None
+        self._link: Optional[Link] = None
         self._wake = threading.Event()  # the clock thread: a new deadline, or stop
         self._stopped = threading.Event()
         self._connected = threading.Event()
         self._threads: list = []
+        # Made once per worker and sent only in Hello: the master binds this worker's leases to
+        # it, so that after a reconnect this worker (and no other process with its id) gets them back.
+        self._session_secret = secrets.token_urlsafe(24)
         self.jobs_done = 0
 
     # ------------------------------------------------------------------ lifecycle
@@ -288,8 +199,9 @@ class Worker:
             while self._state != 'stopped':
                 address = self._masters[index]
                 channel = channels.get(index) or channels.setdefault(index, open_channel(address, self._tls))
-                link = _Link()
+                link = Link()
                 welcomed = False
+                already_taken = False
                 reason = 'stream ended'
                 try:
                     with self._lock:
@@ -303,6 +215,7 @@ class Worker:
                         self._on_message(link, message, address)
                 except grpc.RpcError as error:
                     reason = str(from_rpc_error(error, address))
+                    already_taken = error.code() == grpc.StatusCode.ALREADY_EXISTS
                 finally:
                     link.close()
                     with self._lock:
@@ -313,7 +226,11 @@ class Worker:
                     return
                 failures = 0 if welcomed else failures + 1
                 delay = min(5.0, 0.2 * 2 ** failures) * random.uniform(0.8, 1.2)
-                if welcomed or failures == 1:
+                if already_taken:
+                    # Another live process holds this id: the master names it. It may be this
+                    # worker's own earlier session, not yet timed out, so keep trying.
+                    log.error('%s; retrying in %.1f s', reason, delay)
+                elif welcomed or failures == 1:
                     log.warning('lost the master at %s (%s); reconnecting in %.1f s, holding %d jobs', address, reason, delay, len(self._running))
                 if not welcomed:
                     # A fresh channel connects at once; a failed one would wait out grpc's own
@@ -331,7 +248,7 @@ class Worker:
         held += [worker_pb2.Lease(job_id=r.job_id, attempt=r.attempt) for r, _ in self._unacked.values()]
         hello = worker_pb2.Hello(
             worker_id=self.id, concurrency=self.concurrency, queues=self.queues, job_types=list(self.handlers),
-            hostname=socket.gethostname(), pid=os.getpid(), version=VERSION, held=held,
+            hostname=socket.gethostname(), pid=os.getpid(), version=VERSION, held=held, session_secret=self._session_secret,
         )
         return worker_pb2.WorkerMessage(hello=hello)
 
@@ -340,7 +257,7 @@ class Worker:
         if link is not None and link.welcomed:
             link.send(message)
 
-    def _on_message(self, link: _Link, message: worker_pb2.MasterMessage, address: str) -> None:
+    def _on_message(self, link: Link, message: worker_pb2.MasterMessage, address: str) -> None:
         kind = message.WhichOneof('msg')
         with self._lock:
             if kind == 'welcome':
@@ -437,13 +354,13 @@ class Worker:
         key = (assignment.job_id, assignment.attempt)
         if key in self._running:
             return
-        attempt = _Attempt(assignment)
+        attempt = Attempt(assignment)
         self._running[key] = attempt
         if attempt.deadline < float('inf'):
             self._wake.set()
         threading.Thread(target=self._run, args=(attempt,), name=f'nucleus-job-{assignment.job_id}', daemon=True).start()
 
-    def _run(self, attempt: _Attempt) -> None:
+    def _run(self, attempt: Attempt) -> None:
         a = attempt.assignment
         outcome, value, error = 'completed', None, ''
         try:
@@ -491,7 +408,7 @@ class Worker:
         error = f'timed out after {attempt.assignment.timeout_ms} ms' if reason == 'timeout' else 'cancelled'
         self._end(attempt, reason, b'', '', error)
 
-    def _end(self, attempt: _Attempt, outcome: str, result: bytes, content_type: str, error: str) -> None:
+    def _end(self, attempt: Attempt, outcome: str, result: bytes, content_type: str, error: str) -> None:
         attempt.ended = True
         self._running.pop(attempt.key, None)
         message = worker_pb2.Result(
@@ -510,4 +427,4 @@ class _Fatal(Exception):
     retryable = False
 
 
-__all__ = ['Worker', 'Context', 'Handler', 'BYTES_TYPE', 'JSON_TYPE']
+__all__ = ['Worker', 'Context', 'Handler']

@@ -24,7 +24,7 @@ T = TypeVar('T')
 def child_env(extra: Optional[dict] = None) -> dict:
     """No NUCLEUS_* of the surrounding shell; this package and the tests' handlers importable."""
     env = {k: v for k, v in os.environ.items() if not k.startswith('NUCLEUS_')}
-    env.update({'CI': 'true', 'NO_COLOR': '1', 'PYTHONUNBUFFERED': '1', 'NUCLEUS_WARM_UP': '0'})
+    env.update({'CI': 'true', 'NO_COLOR': '1', 'PYTHONUNBUFFERED': '1'})
     env['PYTHONPATH'] = os.pathsep.join([str(PACKAGE_ROOT), str(HERE)])
     env.update(extra or {})
     return env

@@ -2,6 +2,7 @@
 environment, its worker and producer against a real master, and its CLI line."""
 import json
 import re
+import shutil
 import signal
 import subprocess
 import unittest
@@ -34,9 +35,13 @@ class ReadmeTest(ClusterTestCase):
 
         # The install, in a temporary directory, with the package path made absolute.
         install = install.replace('./clients/python', str(PACKAGE_ROOT))
+        before = {PACKAGE_ROOT / 'build', *PACKAGE_ROOT.glob('*.egg-info')} if (PACKAGE_ROOT / 'build').exists() else set(PACKAGE_ROOT.glob('*.egg-info'))
         done = subprocess.run(['bash', '-euc', install], cwd=self.tmp, env=env, capture_output=True, text=True, timeout=300)
         self.assertEqual(0, done.returncode, done.stdout + done.stderr)
-        # (pip builds in the source tree; clients/python/.gitignore keeps build/ and *.egg-info out of git.)
+        # pip builds in the source tree (build/, *.egg-info, ignored by git): leave none behind.
+        for leftover in [PACKAGE_ROOT / 'build', *PACKAGE_ROOT.glob('*.egg-info')]:
+            if leftover not in before:
+                shutil.rmtree(leftover, ignore_errors=True)
 
         # The two files, named by their first line, with the master's real address.
         for source in sources:

@@ -108,6 +108,18 @@ class WorkerTest(ClusterTestCase):
         self.assertEqual(([('py-short', 'returned')], 0), ([(a.worker_id, a.outcome) for a in job.attempts], job.failures))
         self.assertIn('giving back 1 unfinished jobs', worker.stderr())
 
+    def test_given_a_live_worker_when_a_second_process_takes_its_id_then_the_second_is_refused_and_says_why(self):
+        self.start()
+        first = self.procs.py_worker('py-same', self.master, '--concurrency', '1')
+        self.wait_for_workers(self.client, ['py-same'])
+        second = self.procs.py_worker('py-same', self.master, '--concurrency', '1')
+        second.wait_for_line(r'ALREADY_EXISTS: [^\n]*py-same', timeout=30)
+        # The first keeps the id and its work.
+        job_id = self.client.submit('square', {'n': 5})
+        self.assertEqual(25, self.finished(job_id).result['square'])
+        workers = [w for w in self.client.stats()['workers'] if w['id'] == 'py-same']
+        self.assertEqual([first.pid], [w['pid'] for w in workers if w['alive']])
+
 
 if __name__ == '__main__':
     unittest.main()

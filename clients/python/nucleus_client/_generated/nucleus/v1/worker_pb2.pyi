@@ -67,13 +67,14 @@ class Heartbeat(_message.Message):
     def __init__(self, running: _Optional[_Iterable[_Union[RunningAttempt, _Mapping]]] = ...) -> None: ...
 
 class Hello(_message.Message):
-    __slots__ = ["concurrency", "held", "hostname", "job_types", "pid", "queues", "version", "worker_id"]
+    __slots__ = ["concurrency", "held", "hostname", "job_types", "pid", "queues", "session_secret", "version", "worker_id"]
     CONCURRENCY_FIELD_NUMBER: _ClassVar[int]
     HELD_FIELD_NUMBER: _ClassVar[int]
     HOSTNAME_FIELD_NUMBER: _ClassVar[int]
     JOB_TYPES_FIELD_NUMBER: _ClassVar[int]
     PID_FIELD_NUMBER: _ClassVar[int]
     QUEUES_FIELD_NUMBER: _ClassVar[int]
+    SESSION_SECRET_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     concurrency: int
@@ -82,9 +83,10 @@ class Hello(_message.Message):
     job_types: _containers.RepeatedScalarFieldContainer[str]
     pid: int
     queues: _containers.RepeatedScalarFieldContainer[str]
+    session_secret: str
     version: str
     worker_id: str
-    def __init__(self, worker_id: _Optional[str] = ..., concurrency: _Optional[int] = ..., queues: _Optional[_Iterable[str]] = ..., job_types: _Optional[_Iterable[str]] = ..., hostname: _Optional[str] = ..., pid: _Optional[int] = ..., version: _Optional[str] = ..., held: _Optional[_Iterable[_Union[Lease, _Mapping]]] = ...) -> None: ...
+    def __init__(self, worker_id: _Optional[str] = ..., concurrency: _Optional[int] = ..., queues: _Optional[_Iterable[str]] = ..., job_types: _Optional[_Iterable[str]] = ..., hostname: _Optional[str] = ..., pid: _Optional[int] = ..., version: _Optional[str] = ..., held: _Optional[_Iterable[_Union[Lease, _Mapping]]] = ..., session_secret: _Optional[str] = ...) -> None: ...
 
 class Lease(_message.Message):
     __slots__ = ["attempt", "job_id"]
