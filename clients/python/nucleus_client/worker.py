@@ -35,7 +35,7 @@ import grpc
 
 from ._channel import DEFAULT_MASTER, TlsOption, auth_metadata, open_channel, parse_masters
 from ._generated.nucleus.v1 import worker_pb2, worker_pb2_grpc
-from ._link import RESULTS_MESSAGE_BYTES, Link
+from ._link import ENVELOPE_BYTES, MESSAGE_BYTES, Link, in_parts
 from .attempt import Attempt, Context
 from .errors import from_rpc_error, invalid_argument
 from .jobs import decode, encode
@@ -44,6 +44,8 @@ Handler = Callable[[Any, Context], Any]
 
 VERSION = '0.1.0'
 MAX_ERROR_CHARS = 16 * 1024
+#: The master takes messages of its payload limit plus this much.
+MASTER_MESSAGE_HEADROOM = 64 * 1024
 OUTCOMES = {
     'completed': worker_pb2.OUTCOME_COMPLETED,
     'error': worker_pb2.OUTCOME_ERROR,
@@ -264,6 +266,7 @@ class Worker:
                 welcome = message.welcome
                 if welcome.max_result_bytes > 0:
                     self._max_result_bytes = welcome.max_result_bytes
+                link.budget = self._message_budget()
                 if welcome.heartbeat_interval_ms > 0:
                     self._heartbeat_interval = welcome.heartbeat_interval_ms / 1000
                 for lease in welcome.refused:
@@ -323,8 +326,13 @@ class Worker:
                 worker_pb2.RunningAttempt(job_id=a.job_id, attempt=a.number, progress=a.progress, progress_message=a.message)
                 for a in self._running.values()
             ]
-            self._send(worker_pb2.WorkerMessage(heartbeat=worker_pb2.Heartbeat(running=running)))
+            for part in in_parts(running, self._message_budget()) if running else [[]]:
+                self._send(worker_pb2.WorkerMessage(heartbeat=worker_pb2.Heartbeat(running=part)))
             self._resend(2 * self._heartbeat_interval)
+
+    def _message_budget(self) -> int:
+        """The most one message to the master may hold: it takes its payload limit plus 64 KiB."""
+        return min(MESSAGE_BYTES, self._max_result_bytes + MASTER_MESSAGE_HEADROOM - ENVELOPE_BYTES)
 
     def _resend(self, older_than: float) -> None:
         """Sends again the results not acknowledged within `older_than` seconds (lock held)."""
@@ -337,16 +345,10 @@ class Worker:
         self._send_results(due)
 
     def _send_results(self, results: list) -> None:
-        batch, size = [], 0
-        for result in results:
-            n = len(result.result) + len(result.error)
-            if batch and size + n > RESULTS_MESSAGE_BYTES:
-                self._send(worker_pb2.WorkerMessage(results=worker_pb2.Results(results=batch)))
-                batch, size = [], 0
-            batch.append(result)
-            size += n
-        if batch:
-            self._send(worker_pb2.WorkerMessage(results=worker_pb2.Results(results=batch)))
+        """Results in messages that fit the master's limit (one result per message at least): the
+        master ends a stream whose message is over its limit."""
+        for part in in_parts(results, self._message_budget()):
+            self._send(worker_pb2.WorkerMessage(results=worker_pb2.Results(results=part)))
 
     # ------------------------------------------------------------------ execution
 

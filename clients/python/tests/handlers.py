@@ -39,10 +39,15 @@ def reject(payload, ctx):
     raise NonRetryableError('this payload can never work')
 
 
+def big(payload, ctx):
+    """A result of `bytes` characters (as a JSON string: two more bytes)."""
+    return 'x' * payload['bytes']
+
+
 def flaky(payload, ctx):
     if ctx.attempt < 2:
         raise RuntimeError('first attempt fails')
     return {'attempt': ctx.attempt}
 
 
-HANDLERS = {'square': square, 'sleep': sleep, 'stubborn': stubborn, 'busy': busy, 'reject': reject, 'flaky': flaky}
+HANDLERS = {'square': square, 'sleep': sleep, 'stubborn': stubborn, 'busy': busy, 'reject': reject, 'flaky': flaky, 'big': big}

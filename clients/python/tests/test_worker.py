@@ -44,10 +44,10 @@ class WorkerTest(ClusterTestCase):
         self.assertEqual(0, cli.wait(60), cli.tail())
         self.assertEqual({'attempt': 2}, json.loads(cli.stdout()))
 
-        # And a type it does not run never reaches it (the master dispatches by type).
+        # And the master knows it by the types in its handlers module, and it is still running.
+        from handlers import HANDLERS
         self.assertIsNone(worker.proc.poll())
-        self.assertEqual(['busy', 'flaky', 'reject', 'sleep', 'square', 'stubborn'],
-                         sorted(next(w for w in self.client.stats()['workers'] if w['id'] == 'py-1')['job_types']))
+        self.assertEqual(sorted(HANDLERS), sorted(next(w for w in self.client.stats()['workers'] if w['id'] == 'py-1')['job_types']))
 
     def test_given_running_jobs_when_cancelled_or_timed_out_then_the_flag_stops_them_and_slots_come_back(self):
         self.start()
@@ -119,6 +119,22 @@ class WorkerTest(ClusterTestCase):
         self.assertEqual(25, self.finished(job_id).result['square'])
         workers = [w for w in self.client.stats()['workers'] if w['id'] == 'py-same']
         self.assertEqual([first.pid], [w['pid'] for w in workers if w['alive']])
+
+    def test_given_a_small_message_limit_when_many_large_results_end_together_then_each_message_fits_and_an_oversized_result_fails(self):
+        # Given a master taking payloads (and results) of at most 64 KiB, messages of 128 KiB.
+        self.start('--max-payload', '64KiB')
+        self.procs.py_worker('py-big', self.master, '--concurrency', '16')
+        self.wait_for_workers(self.client, ['py-big'])
+        # When sixteen 40 KB results finish at about the same time (640 KB together).
+        ids = self.client.submit_many([{'type': 'big', 'payload': {'bytes': 40_000}} for _ in range(16)])
+        # Then each completes on its first attempt: no message was refused, no stream was reset.
+        for job_id in ids:
+            job = self.finished(job_id, 60)
+            self.assertEqual(('completed', 1, 40_000), (job.status, len(job.attempts), len(job.result)))
+        # And a result over the limit fails the attempt for good, saying so.
+        job = self.finished(self.client.submit('big', {'bytes': 70_000}))
+        self.assertEqual('failed', job.status)
+        self.assertIn("over the master's limit of 65536 bytes", job.error)
 
 
 if __name__ == '__main__':
