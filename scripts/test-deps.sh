@@ -19,6 +19,7 @@ PACKAGES=(
   "python3-grpcio|/usr/bin/python3 -c 'import grpc'"                  # Python client tests (Debian's python3, not another on PATH)
   "python3-protobuf|/usr/bin/python3 -c 'import google.protobuf'"     # Python client tests
   "protobuf-compiler|command -v protoc"                               # Python client tests
+  "python3-venv|/usr/bin/python3 -c 'import ensurepip, venv'"        # Python client: the README's install, tested as written
 )
 
 missing=()
