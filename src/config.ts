@@ -3,6 +3,7 @@
  * fully-filled object per role, durations in ms. This is the only module that reads process.env.
  */
 import { parseDuration } from './core/duration.js';
+import { parseName } from './core/validation.js';
 import { invalidArgument } from './errors.js';
 import { DEFAULT_MASTER_SETTINGS, type MasterSettings } from './master/master.js';
 import { LOG_LEVELS, type LogLevel } from './log.js';
@@ -222,9 +223,9 @@ export interface WorkerConfig extends ClientSecurity {
 }
 
 export function resolveWorkerConfig(flags: WorkerFlags, env: Env = process.env, fallbackId = 'worker'): WorkerConfig {
-  const queues = (pick(flags.queues, env, 'NUCLEUS_QUEUES') ?? 'default').split(',').map((q) => q.trim()).filter(Boolean);
+  const queues = (pick(flags.queues, env, 'NUCLEUS_QUEUES') ?? 'default').split(',').map((q) => q.trim()).filter(Boolean).map((q) => parseName(q, '--queues'));
   return {
-    id: pick(flags.id, env, 'NUCLEUS_WORKER_ID') ?? fallbackId,
+    id: parseName(pick(flags.id, env, 'NUCLEUS_WORKER_ID') ?? fallbackId, '--id'),
     master: pick(flags.master, env, 'NUCLEUS_MASTER') ?? DEFAULT_MASTER,
     concurrency: intSetting(pick(flags.concurrency, env, 'NUCLEUS_CONCURRENCY'), 4, '--concurrency', 1, 1024),
     queues: queues.length > 0 ? queues : ['default'],

@@ -49,9 +49,17 @@ export class Worker extends Command {
       await worker?.stop(0);
       return failStartup(this, error);
     }
-    await runUntilSignal(async () => {
+    const refused = worker.refused.then(async (error) => {
+      await worker.stop(0);
+      await metrics?.stop();
+      return error;
+    });
+    const stopped = runUntilSignal(async () => {
       await worker.stop(config.graceMs);
       await metrics?.stop();
-    }, logger);
+    }, logger).then(() => null);
+    // A refusal no retry can fix ends the worker with one line and exit code 5.
+    const refusal = await Promise.race([stopped, refused]);
+    if (refusal) return failStartup(this, refusal);
   }
 }

@@ -14,7 +14,8 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClientDuplexStream } from '@grpc/grpc-js';
+import { status as GrpcStatus, type ClientDuplexStream } from '@grpc/grpc-js';
+import { ErrorCode, NucleusError } from '../errors.js';
 import { workerClient, type ClientSecurityOptions } from '../rpc/client.js';
 import { outcomeToProto } from '../rpc/convert.js';
 import { ENVELOPE_BYTES, ITEM_OVERHEAD_BYTES, utf8Bound, writeInParts } from '../rpc/message-parts.js';
@@ -115,6 +116,13 @@ interface Outgoing {
 }
 
 const key = (jobId: string, attempt: number) => `${jobId}#${attempt}`;
+
+/**
+ * Statuses that end a stream before its Welcome for a reason the next attempt would meet again:
+ * a Hello the master cannot take, a missing or wrong token, an id held by another live worker.
+ * Anything else (the master away, starting, draining) is worth a reconnect.
+ */
+const PERMANENT = new Set<number>([GrpcStatus.INVALID_ARGUMENT, GrpcStatus.UNAUTHENTICATED, GrpcStatus.PERMISSION_DENIED, GrpcStatus.ALREADY_EXISTS]);
 /** Bytes per Results or Heartbeat message at most; well under the master's default message limit (1 MiB + 64 KiB). */
 const RESULTS_MESSAGE_BYTES = 256 * 1024;
 /** The master takes messages of its payload limit plus this much (see services/master.ts). */
@@ -151,6 +159,14 @@ export class Worker {
    * that after a reconnect this process (and no other) gets them back.
    */
   private readonly sessionSecret = randomBytes(24).toString('base64url');
+  private settleRefused: (error: NucleusError) => void = () => undefined;
+  /**
+   * Settles when the master refuses this worker for good (see PERMANENT); it then stops
+   * reconnecting, and its owner should stop it. Never settles otherwise.
+   */
+  readonly refused = new Promise<NucleusError>((resolve) => {
+    this.settleRefused = resolve;
+  });
   /** Called as each attempt ends, before its result is sent; must be cheap and must not throw. */
   onAttemptEnd?: (end: AttemptEndInfo) => void;
 
@@ -203,19 +219,23 @@ export class Worker {
       },
     });
     stream.on('data', (message: MasterMessage) => this.onMessage(message));
-    const lost = (reason: string) => {
+    const lost = (reason: string, code?: number) => {
       if (this.stream !== stream) return;
       this.stream = null;
       const wasConnected = this.connected;
       this.connected = false;
       if (this.stateValue === 'stopped') return;
+      if (!wasConnected && code !== undefined && PERMANENT.has(code)) {
+        this.settleRefused(new NucleusError(ErrorCode.Refused, `the master at ${this.options.master} refused this worker: ${reason}`));
+        return;
+      }
       const delay = Math.min(5000, 200 * 2 ** this.reconnectAttempt++);
       if (wasConnected || this.reconnectAttempt === 1) {
         this.options.logger.warn({ reason, retryInMs: delay, holding: this.running.size }, 'lost the master; reconnecting');
       }
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
     };
-    stream.on('error', (error: Error & { details?: string }) => lost(error.details ?? error.message));
+    stream.on('error', (error: Error & { details?: string; code?: number }) => lost(error.details ?? error.message, error.code));
     stream.on('end', () => lost('stream ended'));
   }
 

@@ -1,7 +1,7 @@
 /**
  * Authentication through the built CLI: flags and environment variables reach the master, the
  * client commands and the worker. A refused command prints one line and exits 1; a worker with
- * the wrong token says why in its log and never joins.
+ * the wrong token says why and ends (exit 5) without joining.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
