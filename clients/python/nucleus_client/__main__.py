@@ -47,6 +47,8 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument('-m', '--master', default=os.environ.get('NUCLEUS_MASTER', DEFAULT_MASTER),
                         help=f'master address(es), host:port[,host:port]; env NUCLEUS_MASTER; default {DEFAULT_MASTER}')
     common.add_argument('--token', default=os.environ.get('NUCLEUS_TOKEN'), help='token the master asks for; env NUCLEUS_TOKEN')
+    common.add_argument('--token-file', default=os.environ.get('NUCLEUS_TOKEN_FILE'),
+                        help='read the token from this file instead (keeps it out of ps); env NUCLEUS_TOKEN_FILE')
     common.add_argument('--tls-ca', help='connect with TLS, trusting this CA (PEM)')
     common.add_argument('--tls-cert', help='client certificate (PEM) for mutual TLS')
     common.add_argument('--tls-key', help='private key (PEM) of --tls-cert')
@@ -94,6 +96,16 @@ def tls_of(args: argparse.Namespace) -> Optional[Tls]:
     return None
 
 
+def token_of(args: argparse.Namespace) -> Optional[str]:
+    if not args.token_file:
+        return args.token
+    try:
+        with open(args.token_file, encoding='utf-8') as f:
+            return f.readline().strip()
+    except OSError as error:
+        raise NucleusError(grpc.StatusCode.INVALID_ARGUMENT, f'--token-file: cannot read {args.token_file} ({error.strerror})') from None
+
+
 def parse_payload(text: Optional[str]) -> Any:
     if text is None:
         return None
@@ -133,10 +145,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.command == 'worker':
             logging.basicConfig(level=args.log_level.upper(), format='%(asctime)s %(levelname)s %(name)s: %(message)s', stream=sys.stderr)
             worker = Worker(args.master, id=args.id, concurrency=args.concurrency, handlers=load_handlers(args.handlers),
-                            queues=[q.strip() for q in args.queues.split(',') if q.strip()], token=args.token, tls=tls_of(args), grace=args.grace)
+                            queues=[q.strip() for q in args.queues.split(',') if q.strip()], token=token_of(args), tls=tls_of(args), grace=args.grace)
             worker.run()
             return 0
-        with Client(args.master, token=args.token, tls=tls_of(args), timeout=args.rpc_timeout) as client:
+        with Client(args.master, token=token_of(args), tls=tls_of(args), timeout=args.rpc_timeout) as client:
             if args.command == 'submit':
                 options = {'queue': args.queue, 'priority': args.priority, 'max_retries': args.retries, 'timeout': args.timeout,
                            'delay': args.delay, 'idempotency_key': args.key}
