@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { invalidArgument } from '../errors.js';
 import { nameSchema } from '../core/validation.js';
 import type { HandlerMap } from './handler.js';
+import { isDefinedHandler } from '../lib/define-handler.js';
 
 let importModule = (url: string): Promise<unknown> => import(url);
 
@@ -30,8 +31,10 @@ export async function loadHandlerModule(path: string): Promise<HandlerMap> {
   }
   const exported = (module.default && typeof module.default === 'object' ? module.default : module) as Record<string, unknown>;
   const handlers: HandlerMap = {};
-  for (const [type, fn] of Object.entries(exported)) {
+  for (const [name, fn] of Object.entries(exported)) {
     if (typeof fn !== 'function') continue;
+    // A handler made by defineHandler serves its own type, whatever name it is exported under.
+    const type = isDefinedHandler(fn) ? fn.type : name;
     if (!nameSchema.safeParse(type).success) throw invalidArgument('--handlers', `${path} exports "${type}", which is not a valid job type name`);
     handlers[type] = fn as HandlerMap[string];
   }
