@@ -23,6 +23,10 @@
  *   and the jobs go back to the front of their queue (or to dead_letter when out of retries).
  *   After a master restart, running jobs wait one heartbeat timeout for their worker to reconnect
  *   and claim them; then they are treated as lost.
+ * - A master that was itself stalled (SIGSTOP, a long synchronous pause, a suspended VM) does not
+ *   blame its workers: the sweep measures its own lateness, and after a stall of STALL_MS or more
+ *   every worker gets a fresh heartbeat window (orphaned leases too, and attempt deadlines move
+ *   by the stall) before anyone is judged. The heartbeats they sent meanwhile are still unread.
  */
 import { createHash } from 'node:crypto';
 import { JobCounts } from './job-counts.js';
@@ -113,6 +117,8 @@ interface PendingEnd {
 const MAX_CLAIMS_PER_ROUND = 2048;
 const PROMOTE_BATCH = 1000;
 const QUEUE_WAIT_WINDOW_MS = 60_000;
+/** A sweep this much later than its interval means the master was stalled, not its workers. */
+const STALL_MS = 1000;
 
 export class Scheduler {
   readonly events = new JobEventBus();
@@ -134,6 +140,12 @@ export class Scheduler {
   private sweepTimer: NodeJS.Timeout | null = null;
   private dispatchRetryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private sweepEveryMs = 0;
+  /**
+   * When the sweep last ran, on the monotonic clock: a stall is the process's own lost time, so
+   * it is measured in real time, not on the injected clock that dates jobs (tests move that one).
+   */
+  private lastSweepAt = 0;
   /** Recent queue waits (ms) with their time, for p50/p95 over the last minute. */
   private readonly waits: Array<[number, number]> = [];
   submittedTotal = 0;
@@ -168,6 +180,8 @@ export class Scheduler {
     }
     this.armDueTimer();
     const sweepEvery = Math.max(50, Math.min(500, Math.floor(this.options.heartbeatTimeoutMs / 4)));
+    this.sweepEveryMs = sweepEvery;
+    this.lastSweepAt = performance.now();
     this.sweepTimer = setInterval(() => this.sweep(), sweepEvery);
     this.sweepTimer.unref();
     this.options.logger.info(
@@ -578,6 +592,10 @@ export class Scheduler {
   sweep(): void {
     if (this.stopped) return;
     const now = this.now();
+    const at = performance.now();
+    const late = this.sweepEveryMs > 0 ? at - this.lastSweepAt - this.sweepEveryMs : 0;
+    this.lastSweepAt = at;
+    if (late >= STALL_MS) this.afterStall(Math.round(late), now);
     for (const session of [...this.sessions.values()]) {
       if (now - session.lastSeen <= this.options.heartbeatTimeoutMs) continue;
       this.options.logger.warn({ worker: session.id, silentMs: now - session.lastSeen, holding: session.held.size }, 'worker declared dead: heartbeat timeout');
@@ -601,6 +619,19 @@ export class Scheduler {
     this.endLeases(timedOut, { type: 'timeout', jitter: 0 }, 'timeout', 'attempt timed out (the worker did not report in time)', now);
     for (const lease of timedOut) {
       lease.session?.link.send({ kind: 'cancel', leases: [{ id: lease.job.id, attempt: lease.job.attempt }], reason: 'timeout' });
+    }
+  }
+
+  /** The master was not running for `stalledMs`: nobody is judged on time it did not watch. */
+  private afterStall(stalledMs: number, now: number): void {
+    this.options.logger.warn(
+      { stalledMs, workers: this.sessions.size },
+      'the master was stalled (its timers fired late); every worker gets a fresh heartbeat window',
+    );
+    for (const session of this.sessions.values()) session.lastSeen = now;
+    for (const lease of this.leases.values()) {
+      lease.deadline += stalledMs;
+      if (lease.session === null) lease.orphanDeadline = Math.max(lease.orphanDeadline, now + this.options.heartbeatTimeoutMs);
     }
   }
 
