@@ -1,6 +1,7 @@
 import { Command, Flags } from '@oclif/core';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
+import { DEFAULT_MASTER } from '../rpc/client.js';
 
 export class Dev extends Command {
   static override summary = 'Run a master and workers in one process, for a first try and local development.';
@@ -44,7 +45,9 @@ export class Dev extends Command {
       return;
     }
     const stopped = runUntilSignal(cluster.stop, logger);
-    process.stdout.write(`try: nucleus submit fibonacci 30 --wait   (Ctrl-C stops)\n`);
+    // The hint must work as written: off the default port, a client needs --master to find it.
+    const master = cluster.address === DEFAULT_MASTER ? '' : ` --master ${cluster.address}`;
+    process.stdout.write(`try: nucleus submit fibonacci 30 --wait${master}   (Ctrl-C stops)\n`);
     await stopped;
   }
 }

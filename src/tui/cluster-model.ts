@@ -31,6 +31,7 @@ export function jobRowFromProto(job: Job): JobRow {
     priority: job.priority,
     attempt: job.attempt,
     maxRetries: job.maxRetries,
+    failures: job.failures,
     workerId: job.workerId,
     createdAtMs: job.createdAtMs,
     updatedAtMs: job.updatedAtMs,
@@ -64,7 +65,6 @@ function decodeForReading(bytes: Uint8Array, contentType: string): string {
 export function jobDetailFromProto(job: Job): JobDetail {
   return {
     ...jobRowFromProto(job),
-    failures: job.failures,
     timeoutMs: job.timeoutMs,
     runAtMs: job.runAtMs,
     finishedAtMs: job.finishedAtMs,

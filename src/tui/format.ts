@@ -22,6 +22,17 @@ export function cell(raw: string, width: number, align: 'left' | 'right' = 'left
   return align === 'right' ? t.padStart(width) : t.padEnd(width);
 }
 
+/**
+ * Tries of the job's current run (since it was submitted or last re-driven) out of the tries the
+ * run may take: "2/4". Not the attempt number: that keeps counting across re-drives, so a job
+ * re-driven twice would read "6/4". A running, completed or fatally failed job counts its last
+ * attempt; a waiting one counts only those that went wrong.
+ */
+export function triesText(job: { status: JobStatus; failures: number; maxRetries: number }): string {
+  const current = job.status === 'running' || job.status === 'completed' || job.status === 'failed' ? 1 : 0;
+  return `${job.failures + current}/${job.maxRetries + 1}`;
+}
+
 /** Counts with thousands separators: 1234567 -> "1,234,567". */
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');

@@ -76,6 +76,8 @@ export interface JobRow {
   priority: number;
   attempt: number;
   maxRetries: number;
+  /** Attempts that went wrong since the job was submitted or last re-driven. */
+  failures: number;
   workerId: string;
   createdAtMs: number;
   updatedAtMs: number;
@@ -94,7 +96,6 @@ export interface AttemptRow {
 }
 
 export interface JobDetail extends JobRow {
-  failures: number;
   timeoutMs: number;
   runAtMs: number;
   finishedAtMs: number;

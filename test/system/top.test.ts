@@ -6,33 +6,16 @@
  * With WRITE_DOCS=1 the screens it reads are written to docs/top.txt for the README.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { json, tempDir, waitFor } from '../helpers/cluster.js';
 import { PROJECT_ROOT, killAll, spawnMaster, spawnWorker, waitForWorkers, type MasterProcess } from '../helpers/process.js';
+import { requireTmux, terminal } from '../helpers/tmux.js';
 import { MasterClient } from '../../src/rpc/client.js';
 import { JobStatus } from '../../src/rpc/generated/nucleus/v1/jobs.js';
 
-const run = promisify(execFile);
-const SOCKET = `nucleus-top-test-${process.pid}`;
 const SESSION = 'top';
-
-const tmux = async (...args: string[]): Promise<string> => (await run('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' })).stdout;
-const screen = () => tmux('capture-pane', '-p', '-t', SESSION);
-const keys = (...k: string[]) => tmux('send-keys', '-t', SESSION, ...k);
-const text = (t: string) => tmux('send-keys', '-t', SESSION, '-l', t);
-
-/** Polls the screen until `test` holds and returns that screen; the error shows the last screen. */
-async function onScreen(what: string, test: (s: string) => boolean, timeoutMs = 20_000): Promise<string> {
-  let last = '';
-  try {
-    return await waitFor(async () => (test((last = await screen())) ? last : null), what, timeoutMs, 100);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- screen ---\n${last}`);
-  }
-}
+const { tmux, keys, text, onScreen } = terminal(`nucleus-top-test-${process.pid}`, SESSION);
 
 let dir: ReturnType<typeof tempDir>;
 let master: MasterProcess;
@@ -56,9 +39,7 @@ async function produce(): Promise<void> {
 }
 
 beforeAll(async () => {
-  await run('tmux', ['-V']).catch(() => {
-    throw new Error('tmux is required for this test (apt-get install tmux)');
-  });
+  await requireTmux();
   dir = tempDir();
   master = await spawnMaster({ db: join(dir.path, 'nucleus.db') });
   client = new MasterClient({ address: master.address, timeoutMs: 5_000 });

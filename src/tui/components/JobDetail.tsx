@@ -6,7 +6,7 @@ import { Box, Text } from 'ink';
 import { formatDuration } from '../../core/duration.js';
 import { Pane, PANE_CHROME } from './Pane.js';
 import { Table, type Column } from './Table.js';
-import { formatAge, previewLines, progressBar, STATUS_COLOR } from '../format.js';
+import { formatAge, previewLines, progressBar, STATUS_COLOR, triesText } from '../format.js';
 import type { DetailState } from '../model.js';
 
 const ATTEMPT_COLUMNS: Column[] = [
@@ -60,7 +60,7 @@ export function JobDetailPane({ detail, nowMs, lines, width }: JobDetailProps) {
         <Text color={STATUS_COLOR[job.status]} bold>
           {job.status}
         </Text>
-        {`  queue ${job.queue}  priority ${job.priority}  attempt ${job.attempt} of ${job.maxRetries + 1} (${job.failures} failed)  timeout ${formatDuration(job.timeoutMs)}${job.workerId ? `  worker ${job.workerId}` : ''}`}
+        {`  queue ${job.queue}  priority ${job.priority}  tries ${triesText(job)} (attempt ${job.attempt})  timeout ${formatDuration(job.timeoutMs)}${job.workerId ? `  worker ${job.workerId}` : ''}`}
       </Text>
       <Text wrap="truncate" dimColor>
         {`created ${formatAge(job.createdAtMs, nowMs)} ago  changed ${formatAge(job.updatedAtMs, nowMs)} ago${job.finishedAtMs ? `  finished ${formatAge(job.finishedAtMs, nowMs)} ago` : ''}${job.status === 'scheduled' || job.status === 'retrying' ? `  runs in ${formatDuration(Math.max(0, job.runAtMs - nowMs))}` : ''}`}

@@ -6,7 +6,7 @@ import { Box, Text } from 'ink';
 import type { JobStatus } from '../../core/job.js';
 import { Pane, PANE_CHROME } from './Pane.js';
 import { Table, type Column } from './Table.js';
-import { formatAge, formatCount, STATUS_COLOR } from '../format.js';
+import { formatAge, formatCount, STATUS_COLOR, triesText } from '../format.js';
 import { JOB_TABS, JOBS_PAGE_LIMIT, type JobPage, type JobRow } from '../model.js';
 
 const COLUMNS: Column[] = [
@@ -87,7 +87,7 @@ export function JobsPane(props: JobsPaneProps) {
       row.queue,
       row.type,
       String(row.priority),
-      `${row.attempt}/${row.maxRetries + 1}`,
+      triesText(row),
       row.workerId || '-',
       formatAge(row.createdAtMs, nowMs),
       formatAge(row.updatedAtMs, nowMs),

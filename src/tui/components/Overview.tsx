@@ -8,14 +8,14 @@ import { formatCount, formatRate, sparkline, STATUS_COLOR } from '../format.js';
 import { JOB_TABS, type ClusterData } from '../model.js';
 
 
-function Connection({ data, nowMs }: { data: ClusterData; nowMs: number }) {
+function connectionText(data: ClusterData, nowMs: number): { text: string; color: string } {
   const c = data.connection;
-  if (c.state === 'connected') {
-    return <Text color="green">● connected{data.streaming === false ? ' (events reconnecting)' : ''}</Text>;
-  }
-  if (c.state === 'connecting') return <Text color="yellow">○ connecting…</Text>;
-  return <Text color="red">✖ lost {formatDuration(Math.max(0, nowMs - c.sinceMs))} ago, reconnecting</Text>;
+  if (c.state === 'connected') return { text: `● connected${data.streaming === false ? ' (events reconnecting)' : ''}`, color: 'green' };
+  if (c.state === 'connecting') return { text: '○ connecting…', color: 'yellow' };
+  return { text: `✖ lost ${formatDuration(Math.max(0, nowMs - c.sinceMs))} ago, reconnecting`, color: 'red' };
 }
+
+const KEYS_HINT = '? help  q quit';
 
 export interface OverviewProps {
   data: ClusterData;
@@ -29,6 +29,11 @@ export function Overview({ data, nowMs, masterNowMs, width, snapshot = false }: 
   const sparkWidth = width >= 140 ? 30 : 16;
   const o = data.overview;
   const total = o ? Object.values(o.counts).reduce((a, b) => a + b, 0) : 0;
+  const title = `nucleus top  master ${data.address}${o ? `  v${o.version}  up ${formatDuration(Math.max(0, masterNowMs - o.startedAtMs))}  ` : '  '}`;
+  const connection = connectionText(data, nowMs);
+  // The key hint only where it fits beside the title with a gap (the status bar repeats it), so
+  // that on a narrow terminal the two never run together.
+  const hint = !snapshot && title.length + connection.text.length + 2 + KEYS_HINT.length <= width;
   return (
     <Box flexDirection="column">
       <Box justifyContent="space-between">
@@ -36,11 +41,14 @@ export function Overview({ data, nowMs, masterNowMs, width, snapshot = false }: 
           <Text bold color="cyan">
             nucleus top
           </Text>
-          {`  master ${data.address}`}
-          {o ? `  v${o.version}  up ${formatDuration(Math.max(0, masterNowMs - o.startedAtMs))}  ` : '  '}
-          <Connection data={data} nowMs={nowMs} />
+          {title.slice('nucleus top'.length)}
+          <Text color={connection.color}>{connection.text}</Text>
         </Text>
-        {!snapshot && <Text dimColor>? help  q quit</Text>}
+        {hint && (
+          <Box flexShrink={0} marginLeft={2}>
+            <Text dimColor>{KEYS_HINT}</Text>
+          </Box>
+        )}
       </Box>
       <Text wrap="truncate">
         <Text bold>jobs </Text>

@@ -80,6 +80,20 @@ describe('panes', () => {
     expect(s.marked()).toHaveLength(1);
   });
 
+  it('Given jobs re-driven after dead_letter, Then TRY shows the tries of the current run, never more than its limit', async () => {
+    const s = mount();
+    await s.press('2');
+    // Attempt 6 after two re-drives of a job allowed 4 tries: it is on its 2nd try of this run.
+    const rows = [job(8, { status: 'running', attempt: 6, failures: 1, workerId: 'w-alpha' })];
+    s.rerender(clusterData({ jobs: { status: 'running', rows, more: false, loaded: true, error: null } }));
+    expect(s.frame()).toMatch(/ 8 running +default +fibonacci +2\/4 w-alpha/);
+    expect(s.frame()).not.toContain('6/4');
+    await s.press('5');
+    const dead = [job(9, { status: 'dead_letter', attempt: 8, failures: 4, error: 'boom' })];
+    s.rerender(clusterData({ jobs: { status: 'dead_letter', rows: dead, more: false, loaded: true, error: null } }));
+    expect(s.frame()).toMatch(/ 9 dead_letter +default +fibonacci +4\/4 /);
+  });
+
   it('Given running and failed jobs, Then progress and errors are shown in the last column', async () => {
     const s = mount();
     await s.press('2');
@@ -188,7 +202,7 @@ describe('keys', () => {
     expect(s.frame()).toContain('loading…');
     const row = { ...QUEUED_JOBS[1], status: 'running' as const, attempt: 2, progress: 50, workerId: 'w-beta' };
     s.rerender(clusterData({ detail: { jobId: '102', job: detail(row, { result: '"partial"' }), error: null } }));
-    expect(s.line('Job 102')).toMatch(/Job 102 {2}sleep {2}running {2}queue emails {2}priority 5 {2}attempt 2 of 4 \(1 failed\) {2}timeout 30s/);
+    expect(s.line('Job 102')).toMatch(/Job 102 {2}sleep {2}running {2}queue emails {2}priority 5 {2}tries 2\/4 \(attempt 2\) {2}timeout 30s/);
     expect(s.line('progress')).toMatch(/progress █{10}░{10} 50% {2}halfway/);
     expect(s.frame()).toContain('payload (application/json)');
     expect(s.frame()).toContain('"n": 30');

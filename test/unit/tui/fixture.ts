@@ -17,6 +17,7 @@ export function job(id: number, partial: Partial<JobRow> = {}): JobRow {
     priority: 5,
     attempt: 0,
     maxRetries: 3,
+    failures: 0,
     workerId: '',
     createdAtMs: NOW - 5_000,
     updatedAtMs: NOW - 5_000,
