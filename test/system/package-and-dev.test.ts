@@ -54,7 +54,7 @@ describe('system: npm pack', () => {
 
 describe('system: nucleus dev', () => {
   it('given a port other than the default, when dev starts, then its hint names --master and works as written', async () => {
-    const dev = spawnCli(['dev', '--port', '0', '--http-port', '0', '--warm-up', '0', '--workers', '1']);
+    const dev = spawnCli(['dev', '--port', '0', '--http-port', '0', '--workers', '1']);
     const [line, hint] = await dev.waitForLine(/^try: nucleus (.+?)\s{2,}\(Ctrl-C stops\)$/m, { stream: 'stdout', timeoutMs: 30_000 });
     const address = /master on (\S+),/.exec(dev.stdout())![1];
     expect(line).toContain(`--master ${address}`);

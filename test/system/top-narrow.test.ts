@@ -21,9 +21,9 @@ let client: MasterClient;
 beforeAll(async () => {
   await requireTmux();
   dir = tempDir();
-  master = await spawnMaster({ db: join(dir.path, 'nucleus.db'), args: ['--warm-up', '0'] });
+  master = await spawnMaster({ db: join(dir.path, 'nucleus.db') });
   client = new MasterClient({ address: master.address, timeoutMs: 5_000 });
-  spawnWorker({ id: 'nw1', master: master.address, args: ['--warm-up', '0'] });
+  spawnWorker({ id: 'nw1', master: master.address });
   await waitForWorkers(client, ['nw1']);
 });
 
