@@ -9,6 +9,7 @@ import { eventToProto, jobToProto, specFromProto, statusFromProto, statusToProto
 import { parseJobId } from '../core/validation.js';
 import { NucleusError, invalidArgument, toNucleusError } from '../errors.js';
 import { ALL_STATUSES } from '../core/job.js';
+import { WatchBudget } from '../master/events.js';
 import type {
   Job as ProtoJob,
   JobServiceServer,
@@ -53,7 +54,10 @@ const queueToProto = (q: QueueSummary): QueueStats => ({
   oldestQueuedAtMs: q.oldestQueuedAt ?? 0,
 });
 
+/** Events buffered for one WatchEvents reader; past it they are counted as `dropped`. */
 const WATCH_MAX_BUFFER = 10_000;
+/** Events buffered for all readers together; past it the reader furthest behind is dropped. */
+export const WATCH_MAX_TOTAL_BUFFER = 50_000;
 /** Batches of one SubmitStream being committed at once; past it the master stops reading the stream. */
 const SUBMIT_STREAM_WINDOW = 32;
 
@@ -167,7 +171,7 @@ function shortErrors(job: ProtoJob, chars: number): ProtoJob {
  * `maxMessageBytes`: what the master takes (its payload limit plus headroom); streamed events are
  * split to fit it. `maxReplyBytes`: its send limit, room for a job's payload and result together.
  */
-export function jobService(master: Master, maxMessageBytes: number, maxReplyBytes: number): JobServiceServer {
+export function jobService(master: Master, maxMessageBytes: number, maxReplyBytes: number, watchBudget = new WatchBudget(WATCH_MAX_TOTAL_BUFFER)): JobServiceServer {
   const budget = Math.max(1, maxMessageBytes - ENVELOPE_BYTES);
   const replyBudget = Math.max(1, maxReplyBytes - ENVELOPE_BYTES);
   /**
@@ -265,8 +269,16 @@ export function jobService(master: Master, maxMessageBytes: number, maxReplyByte
       const queues = new Set(call.request.queues);
       // Events of one turn of the event loop go out together, at once. A client that reads too
       // slowly (the stream's buffer is full) gets no more writes until it drains; meanwhile up to
-      // WATCH_MAX_BUFFER events wait, and the rest are counted and reported as `dropped`.
+      // WATCH_MAX_BUFFER events wait, and the rest are counted and reported as `dropped`. All
+      // readers share one ceiling (WatchBudget): past it the one furthest behind is dropped with
+      // RESOURCE_EXHAUSTED, so stalled readers cannot grow the master without bound.
       let buffer: JobEvent[] = [];
+      // Events handed to the stream whose write has not completed: HTTP/2 flow control holds them
+      // in the stream while the client does not read, so they count as buffered too.
+      let unsent = 0;
+      // When each piece still held began (the budget's clock): the buffer, then messages in flight.
+      let bufferSince = Infinity;
+      const inFlightSince: number[] = [];
       let dropped = 0;
       let scheduled = false;
       let blocked = false;
@@ -276,31 +288,64 @@ export function jobService(master: Master, maxMessageBytes: number, maxReplyByte
         if (closed || blocked || (buffer.length === 0 && dropped === 0)) return;
         const events = buffer;
         buffer = [];
+        unsent += events.length;
+        const since = bufferSince;
+        bufferSince = Infinity;
+        const written = (count: number) => {
+          unsent -= count;
+          inFlightSince.shift();
+          if (closed) return;
+          watchBudget.shrank(count);
+          if (blocked && unsent < WATCH_MAX_BUFFER / 2) {
+            blocked = false;
+            flush();
+          }
+        };
         let first = true;
         // Parts that fit the message limit; the count of dropped events rides on the first.
         writeInParts(events.length > 0 ? events : [null], eventBytes, budget, (part) => {
-          const message = { events: part[0] === null ? [] : (part as JobEvent[]), dropped: first ? dropped : 0 };
+          const count = part[0] === null ? 0 : part.length;
+          const message = { events: count === 0 ? [] : (part as JobEvent[]), dropped: first ? dropped : 0 };
           first = false;
-          if (!call.write(message)) blocked = true;
+          inFlightSince.push(since);
+          if (!call.write(message, () => written(count))) blocked = true;
         });
         dropped = 0;
+        if (unsent >= WATCH_MAX_BUFFER) blocked = true;
       };
+      const reader = {
+        buffered: () => buffer.length + unsent,
+        oldest: () => (inFlightSince.length > 0 ? inFlightSince[0] : bufferSince),
+        evict: (reason: string) => {
+          close();
+          buffer = [];
+          call.emit('error', { code: GrpcStatus.RESOURCE_EXHAUSTED, details: reason });
+        },
+      };
+      watchBudget.join(reader);
       const unsubscribe = master.watch((change) => {
         if (queues.size > 0 && !queues.has(change.queue)) return;
-        if (buffer.length >= WATCH_MAX_BUFFER) dropped++;
-        else buffer.push(eventToProto(change));
-        if (!scheduled && !blocked) {
+        if (buffer.length + unsent >= WATCH_MAX_BUFFER) dropped++;
+        else {
+          if (buffer.length === 0) bufferSince = watchBudget.clock;
+          buffer.push(eventToProto(change));
+          watchBudget.grew(1);
+        }
+        if (!scheduled && !blocked && !closed) {
           scheduled = true;
           setImmediate(flush);
         }
       });
       call.on('drain', () => {
+        if (unsent >= WATCH_MAX_BUFFER / 2) return;
         blocked = false;
         flush();
       });
       const close = () => {
+        if (closed) return;
         closed = true;
         unsubscribe();
+        watchBudget.leave(reader);
       };
       call.on('cancelled', close);
       call.on('close', close);

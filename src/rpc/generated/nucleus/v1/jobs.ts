@@ -4346,7 +4346,11 @@ export const JobServiceService = {
     responseSerialize: (value: GetStatsResponse): Buffer => Buffer.from(GetStatsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetStatsResponse => GetStatsResponse.decode(value),
   },
-  /** Job state changes as they happen, batched; for `nucleus top` and `--wait`. */
+  /**
+   * Job state changes as they happen, batched; for `nucleus top` and `--wait`. A reader that
+   * falls behind is told how many events it missed (`dropped`); when the master's buffers for all
+   * readers together are full, the reader furthest behind is ended with RESOURCE_EXHAUSTED.
+   */
   watchEvents: {
     path: "/nucleus.v1.JobService/WatchEvents" as const,
     requestStream: false as const,
@@ -4373,7 +4377,11 @@ export interface JobServiceServer extends UntypedServiceImplementation {
   listJobs: handleUnaryCall<ListJobsRequest, ListJobsResponse>;
   pauseQueue: handleUnaryCall<PauseQueueRequest, PauseQueueResponse>;
   getStats: handleUnaryCall<GetStatsRequest, GetStatsResponse>;
-  /** Job state changes as they happen, batched; for `nucleus top` and `--wait`. */
+  /**
+   * Job state changes as they happen, batched; for `nucleus top` and `--wait`. A reader that
+   * falls behind is told how many events it missed (`dropped`); when the master's buffers for all
+   * readers together are full, the reader furthest behind is ended with RESOURCE_EXHAUSTED.
+   */
   watchEvents: handleServerStreamingCall<WatchEventsRequest, JobEvents>;
 }
 
@@ -4520,7 +4528,11 @@ export interface JobServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetStatsResponse) => void,
   ): ClientUnaryCall;
-  /** Job state changes as they happen, batched; for `nucleus top` and `--wait`. */
+  /**
+   * Job state changes as they happen, batched; for `nucleus top` and `--wait`. A reader that
+   * falls behind is told how many events it missed (`dropped`); when the master's buffers for all
+   * readers together are full, the reader furthest behind is ended with RESOURCE_EXHAUSTED.
+   */
   watchEvents(request: WatchEventsRequest, options?: Partial<CallOptions>): ClientReadableStream<JobEvents>;
   watchEvents(
     request: WatchEventsRequest,
