@@ -2,7 +2,8 @@
 
 Exit codes (as the nucleus CLI's): 0 ok; 1 the job failed (with --wait) or the request was
 refused; 2 usage error or bad input; 3 the master could not be reached or did not answer in
-time; 4 no such job.
+time; 4 no such job; 5 the worker was refused for good (bad hello, missing or wrong token, or id
+in use).
 """
 import argparse
 import importlib
@@ -17,10 +18,10 @@ import grpc
 
 from . import Client, Tls, Worker
 from ._channel import DEFAULT_MASTER
-from .errors import NucleusError
+from .errors import NucleusError, WorkerRefused
 from .jobs import Job
 
-EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_NOT_FOUND = 1, 2, 3, 4
+EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE, EXIT_NOT_FOUND, EXIT_REFUSED = 1, 2, 3, 4, 5
 _UNITS = {'ms': 0.001, 's': 1, 'm': 60, 'h': 3600, 'd': 86400}
 
 
@@ -33,6 +34,8 @@ def duration(text: str) -> float:
 
 
 def exit_code(error: NucleusError) -> int:
+    if isinstance(error, WorkerRefused):
+        return EXIT_REFUSED
     if error.code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.RESOURCE_EXHAUSTED):
         return EXIT_USAGE
     if error.code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
@@ -56,7 +59,7 @@ def parser() -> argparse.ArgumentParser:
     common.add_argument('--json', action='store_true', help='print one JSON document on stdout')
 
     top = argparse.ArgumentParser(prog='python -m nucleus_client', description='Nucleus from Python.',
-                                  epilog='exit codes: 0 ok, 1 job failed or request refused, 2 usage or bad input, 3 master unreachable, 4 no such job')
+                                  epilog='exit codes: 0 ok, 1 job failed or request refused, 2 usage or bad input, 3 master unreachable, 4 no such job, 5 worker refused for good (bad hello, token, id in use)')
     commands = top.add_subparsers(dest='command', required=True)
 
     submit = commands.add_parser('submit', parents=[common], help='submit a job; prints its id (or, with --wait, its result)')

@@ -24,6 +24,11 @@ class NucleusError(Exception):
         return f'{self.code.name}: {self.message}'
 
 
+class WorkerRefused(NucleusError):
+    """The master refused a worker for good (a Hello it cannot take, a missing or wrong token, an
+    id held by another live worker): retrying with the same settings cannot help."""
+
+
 class NonRetryableError(Exception):
     """Raised by a handler when no retry can help (bad payload, a refused operation): the attempt
     ends `fatal` and the job `failed` at once. Any exception with `retryable = False` counts too."""

@@ -37,13 +37,18 @@ from ._channel import DEFAULT_MASTER, TlsOption, auth_metadata, open_channel, pa
 from ._generated.nucleus.v1 import worker_pb2, worker_pb2_grpc
 from ._link import ENVELOPE_BYTES, MESSAGE_BYTES, Link, in_parts
 from .attempt import Attempt, Context
-from .errors import from_rpc_error, invalid_argument
+from .errors import WorkerRefused, from_rpc_error, invalid_argument
 from .jobs import decode, encode
 
 Handler = Callable[[Any, Context], Any]
 
 VERSION = '0.1.0'
 MAX_ERROR_CHARS = 16 * 1024
+#: Statuses that end a stream before its Welcome for a reason the next attempt would meet again:
+#: a Hello the master cannot take, a missing or wrong token, an id held by another live worker.
+#: Anything else (the master away, starting, draining) is worth a reconnect.
+PERMANENT = frozenset({grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.UNAUTHENTICATED,
+                       grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.ALREADY_EXISTS})
 #: The master takes messages of its payload limit plus this much.
 MASTER_MESSAGE_HEADROOM = 64 * 1024
 OUTCOMES = {
@@ -97,6 +102,8 @@ class Worker:
         # it, so that after a reconnect this worker (and no other process with its id) gets them back.
         self._session_secret = secrets.token_urlsafe(24)
         self.jobs_done = 0
+        #: Set when the master refused this worker for good (see PERMANENT); it then stops.
+        self.refused: Optional[WorkerRefused] = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -123,7 +130,9 @@ class Worker:
         return self._connected.wait(timeout)
 
     def run(self) -> None:
-        """Starts, and stops (draining) on SIGTERM or SIGINT; returns once stopped. Call it from
+        """Starts, and stops (draining) on SIGTERM or SIGINT; returns once stopped. Raises
+        WorkerRefused when the master refused this worker for good (bad Hello, missing or wrong
+        token, id in use): a restart with the same settings would fail the same way. Call it from
         the main thread (signal handlers can only be set there)."""
         def on_signal(signum: int, _frame: Any) -> None:
             log.info('%s: draining', signal.Signals(signum).name)
@@ -137,6 +146,8 @@ class Worker:
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
+        if self.refused is not None:
+            raise self.refused
 
     def stop(self, grace: Optional[float] = None) -> None:
         """Drains: no more work; running handlers get `grace` seconds (default: the worker's)
@@ -203,7 +214,7 @@ class Worker:
                 channel = channels.get(index) or channels.setdefault(index, open_channel(address, self._tls))
                 link = Link()
                 welcomed = False
-                already_taken = False
+                code = None
                 reason = 'stream ended'
                 try:
                     with self._lock:
@@ -216,8 +227,8 @@ class Worker:
                         welcomed = welcomed or message.HasField('welcome')
                         self._on_message(link, message, address)
                 except grpc.RpcError as error:
-                    reason = str(from_rpc_error(error, address))
-                    already_taken = error.code() == grpc.StatusCode.ALREADY_EXISTS
+                    code = error.code()
+                    reason = from_rpc_error(error, address).message
                 finally:
                     link.close()
                     with self._lock:
@@ -228,11 +239,12 @@ class Worker:
                     return
                 failures = 0 if welcomed else failures + 1
                 delay = min(5.0, 0.2 * 2 ** failures) * random.uniform(0.8, 1.2)
-                if already_taken:
-                    # Another live process holds this id: the master names it. It may be this
-                    # worker's own earlier session, not yet timed out, so keep trying.
-                    log.error('%s; retrying in %.1f s', reason, delay)
-                elif welcomed or failures == 1:
+                if not welcomed and code in PERMANENT:
+                    self.refused = WorkerRefused(code, f'the master at {address} refused this worker: {reason}')
+                    log.error('%s', self.refused.message)
+                    threading.Thread(target=self.stop, name='nucleus-worker-stop', daemon=True).start()
+                    return
+                if welcomed or failures == 1:
                     log.warning('lost the master at %s (%s); reconnecting in %.1f s, holding %d jobs', address, reason, delay, len(self._running))
                 if not welcomed:
                     # A fresh channel connects at once; a failed one would wait out grpc's own

@@ -38,7 +38,12 @@ class SecurityTest(ClusterTestCase):
             job = wait_for(lambda: (lambda j: j if j.finished else None)(client.get(job_id)), 'the job to finish')
             self.assertEqual(81, job.result['square'])
 
-        # Without the token: UNAUTHENTICATED.
+        # A worker without the token is refused for good: exit 5, one line.
+        tokenless = self.procs.py_worker('py-no-token', master, '--tls-ca', tls.ca, '--tls-cert', tls.cert, '--tls-key', tls.key)
+        self.assertEqual(5, tokenless.wait(30), tokenless.tail())
+        self.assertRegex(tokenless.stderr(), r'error: UNAUTHENTICATED: the master at localhost:\d+ refused this worker')
+
+        # A client without the token: UNAUTHENTICATED.
         with Client([master], tls=tls, timeout=10) as client:
             with self.assertRaises(NucleusError) as caught:
                 client.stats()
