@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { ClientCommand } from './base.js';
 import { ExitCode } from './exit-codes.js';
-import { submit } from '../services/submit.js';
+import { submit, type SubmitHooks } from '../services/submit.js';
 import { jobJson, jobText } from '../services/job-view.js';
 import { durationSetting } from '../config.js';
 
@@ -50,7 +50,7 @@ export class Submit extends ClientCommand {
       backoff: flags.backoff,
       wait: flags.wait,
       waitTimeoutMs: durationSetting(flags['wait-timeout'], 300_000, '--wait-timeout'),
-    });
+    }, flags.wait ? waitNotes() : {});
     if (!outcome.job) {
       this.print(
         { id: outcome.jobId, status: outcome.status, duplicate: outcome.duplicate },
@@ -65,4 +65,17 @@ export class Submit extends ClientCommand {
       process.exitCode = ExitCode.Failed;
     } else if (job.status !== 'completed') process.exitCode = ExitCode.Failed;
   }
+}
+
+/** With --wait, stderr names the job as soon as it exists, and says when the wait outlives a lost master. */
+function waitNotes(): SubmitHooks {
+  let away = false;
+  return {
+    onAccepted: (jobId, duplicate) => process.stderr.write(`nucleus: job ${jobId} ${duplicate ? 'exists (same key)' : 'submitted'}; waiting for it to finish\n`),
+    onRetry: (error) => {
+      if (away) return;
+      away = true;
+      process.stderr.write(`nucleus: lost the master while waiting (${error.message}); still waiting\n`);
+    },
+  };
 }

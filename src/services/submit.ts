@@ -3,7 +3,8 @@
  * for the result.
  */
 import { readFileSync } from 'node:fs';
-import { invalidArgument } from '../errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ErrorCode, NucleusError, invalidArgument, toNucleusError } from '../errors.js';
 import { parseDuration } from '../core/duration.js';
 import type { MasterClient } from '../rpc/client.js';
 import type { Job, JobSpec, DeepPartial } from '../rpc/generated/nucleus/v1/jobs.js';
@@ -130,15 +131,55 @@ export function buildSpec(options: SubmitOptions): DeepPartial<JobSpec> {
   return spec;
 }
 
-export async function submit(client: MasterClient, options: SubmitOptions): Promise<SubmitOutcome> {
+/** What a caller hears while `submit` runs, so that a job id is never lost. */
+export interface SubmitHooks {
+  /** The master has acknowledged the job (it is committed); called before any wait. */
+  onAccepted?(jobId: string, duplicate: boolean): void;
+  /** The master went away during the wait; another try follows in `retryInMs`. */
+  onRetry?(error: NucleusError, retryInMs: number): void;
+}
+
+export async function submit(client: MasterClient, options: SubmitOptions, hooks: SubmitHooks = {}): Promise<SubmitOutcome> {
   const spec = buildSpec(options);
   const response = await client.call('submitJob', { job: spec });
   const outcome: SubmitOutcome = { jobId: response.jobId, status: statusFromProto(response.status), duplicate: response.duplicate };
+  hooks.onAccepted?.(response.jobId, response.duplicate);
   if (!options.wait) return outcome;
-  const waited = await client.call(
-    'getJobResult',
-    { jobId: response.jobId, wait: true, waitTimeoutMs: options.waitTimeoutMs },
-    options.waitTimeoutMs + 5_000,
-  );
+  let waited;
+  try {
+    waited = await waitForJob(client, response.jobId, options.waitTimeoutMs, hooks.onRetry);
+  } catch (error) {
+    // The job exists whatever went wrong with the wait: say which one, and keep the error's code (and so its exit code).
+    const e = toNucleusError(error);
+    throw new NucleusError(e.code, `job ${response.jobId} was submitted, but waiting for it failed: ${e.message} (nucleus status ${response.jobId} shows it)`, { cause: e });
+  }
   return { ...outcome, job: waited.job, finished: waited.finished, status: statusFromProto(waited.job!.status) };
+}
+
+const RETRY_FIRST_MS = 200;
+const RETRY_MAX_MS = 5_000;
+
+/**
+ * Waits up to `waitMs` for a job to finish, across a restart of the master: a call that fails
+ * because the master is away (unreachable, restarting, draining, silent) is made again with
+ * backoff until the wait's own deadline; any other error ends the wait.
+ */
+export async function waitForJob(client: MasterClient, jobId: string, waitMs: number, onRetry?: SubmitHooks['onRetry']) {
+  const deadline = Date.now() + waitMs;
+  for (let attempt = 0; ; ) {
+    const left = Math.max(1, deadline - Date.now());
+    try {
+      const waited = await client.call('getJobResult', { jobId, wait: true, waitTimeoutMs: left }, left + 5_000);
+      attempt = 0;
+      // A master may answer before the wait is over (it caps a wait by its own limits): ask again.
+      if (waited.finished || Date.now() >= deadline) return waited;
+    } catch (error) {
+      const e = toNucleusError(error);
+      if (e.code !== ErrorCode.Unavailable && e.code !== ErrorCode.DeadlineExceeded) throw e;
+      const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempt++);
+      if (Date.now() + delay >= deadline) throw e;
+      onRetry?.(e, delay);
+      await sleep(delay);
+    }
+  }
 }
