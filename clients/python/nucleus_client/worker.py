@@ -187,7 +187,7 @@ class Worker:
         if link is not None:
             # Half-close after what is queued (Goodbye included); the master then ends its side.
             link.close()
-            self._threads[0].join(2.0)
+            self._threads[0].join(5.0)
             if link.call is not None:
                 link.call.cancel()
         log.info('stopped')
@@ -367,6 +367,12 @@ class Worker:
     def _start_attempt(self, assignment: worker_pb2.Assignment) -> None:
         key = (assignment.job_id, assignment.attempt)
         if key in self._running:
+            return
+        if self._state != 'running':
+            # Sent before the master read our Drain: give it back unstarted rather than begin
+            # work that the grace period may cut short (or that a closing stream would lose).
+            lease = worker_pb2.Lease(job_id=assignment.job_id, attempt=assignment.attempt)
+            self._send(worker_pb2.WorkerMessage(goodbye=worker_pb2.Goodbye(returned=[lease])))
             return
         attempt = Attempt(assignment)
         self._running[key] = attempt

@@ -12,7 +12,7 @@ def square(payload, ctx):
 def sleep(payload, ctx):
     """Like the built-in sleep, in slices, so that SIGSTOP/SIGCONT and cancel are visible."""
     duration = payload['duration']
-    ctx.progress(0, 'sleeping')
+    ctx.progress(1, 'sleeping')  # the tests read it to know the handler has started
     end = time.monotonic() + duration
     while time.monotonic() < end:
         if ctx.wait(min(0.1, end - time.monotonic())):

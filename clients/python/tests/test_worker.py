@@ -14,6 +14,11 @@ class WorkerTest(ClusterTestCase):
         self.client = Client([self.master], timeout=15)
         self.addCleanup(self.client.close)
 
+    def started(self, job_id):
+        """Waits until the worker's handler has begun (its progress came with a heartbeat): a job
+        the master shows running may still be on its way to the worker."""
+        wait_for(lambda: self.client.get(job_id).progress_message == 'sleeping', f'job {job_id} to start on its worker')
+
     def history(self, job_id):
         return [(a.worker_id, a.outcome) for a in self.client.get(job_id).attempts]
 
@@ -86,12 +91,12 @@ class WorkerTest(ClusterTestCase):
             self.assertEqual(('completed', [('py-1', 'completed')]), (job.status, [(a.worker_id, a.outcome) for a in job.attempts]))
 
     def test_given_sigterm_then_running_jobs_finish_within_the_grace_and_the_rest_are_given_back(self):
-        self.start()
+        self.start('--heartbeat-interval', '300ms')
         # A worker with a long grace: its running job finishes, then it exits 0.
         worker = self.procs.py_worker('py-drain', self.master, '--concurrency', '1', '--grace', '30s')
         self.wait_for_workers(self.client, ['py-drain'])
-        job_id = self.client.submit('sleep', {'duration': 1.5})
-        wait_for(lambda: self.client.get(job_id).status == 'running', 'the job to run')
+        job_id = self.client.submit('sleep', {'duration': 3})
+        self.started(job_id)
         worker.signal(signal.SIGTERM)
         self.assertEqual(0, worker.wait(30), worker.tail())
         self.assertEqual(('completed', [('py-drain', 'completed')]), (self.client.get(job_id).status, self.history(job_id)))
@@ -101,7 +106,7 @@ class WorkerTest(ClusterTestCase):
         worker = self.procs.py_worker('py-short', self.master, '--concurrency', '1', '--grace', '300ms')
         self.wait_for_workers(self.client, ['py-short'])
         job_id = self.client.submit('sleep', {'duration': 30})
-        wait_for(lambda: self.client.get(job_id).status == 'running', 'the job to run')
+        self.started(job_id)
         worker.signal(signal.SIGTERM)
         self.assertEqual(0, worker.wait(30), worker.tail())
         job = wait_for(lambda: (lambda j: j if j.status == 'queued' else None)(self.client.get(job_id)), 'the job to be queued again', 15)
