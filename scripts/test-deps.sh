@@ -20,6 +20,7 @@ PACKAGES=(
   "python3-protobuf|/usr/bin/python3 -c 'import google.protobuf'"     # Python client tests
   "protobuf-compiler|command -v protoc"                               # Python client tests
   "python3-venv|/usr/bin/python3 -c 'import ensurepip, venv'"        # Python client: the README's install, tested as written
+  "python3-wheel|/usr/bin/python3 -c 'import wheel'"                 # Python client: pip --no-build-isolation builds the wheel with it
 )
 
 missing=()
