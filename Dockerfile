@@ -1,34 +1,43 @@
 # syntax=docker/dockerfile:1
 #
-# Nucleus as a container: the single executable `nucleus` (Node.js inside) on a slim Debian.
+# Nucleus as a container: the single executable `nucleus` (Node.js 24 inside) on a slim Debian.
 #
 #   docker build -t nucleus .
 #   docker run --rm -p 50051:50051 -p 8000:8000 -v nucleus-data:/data nucleus master
 #   docker run --rm nucleus worker --master <master-host>:50051
 #
 # The image holds one file of ours, /usr/local/bin/nucleus; every role is a sub-command.
-# Not exercised by the project's tests (they run where no Docker engine is available); the
-# binary itself is, by test/system/binary.test.ts.
+# test/system/container.test.ts builds it with podman (from base images it makes itself, passed
+# as NODE_IMAGE and DEBIAN_IMAGE) and runs a master, a worker and a job in it.
 
-# --- build: bundle, write the SEA blob, inject it into a copy of this image's Node ------------
-FROM node:20-bookworm-slim AS build
-# better-sqlite3 compiles its addon when no prebuilt one can be fetched; binutils brings `strip`,
-# which takes the debug symbols out of the copied Node executable (about 12 MB).
+# The base images: any Node.js 20+ on Debian 12 to build, Debian 12 to run.
+ARG NODE_IMAGE=node:20-bookworm-slim
+ARG DEBIAN_IMAGE=debian:bookworm-slim
+
+# --- build: bundle, write the SEA blob, inject it into a copy of the pinned Node 24 -------------
+FROM ${NODE_IMAGE} AS build
+# python3, make and g++ compile the SQLite addon for the Node the binary carries; binutils brings
+# `strip`, which takes the debug symbols out of the copied Node executable.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ binutils \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# No install scripts: the build needs better-sqlite3's sources, not an addon for this image's Node.
+RUN npm ci --no-audit --no-fund --ignore-scripts
+# The pinned Node 24 and the SQLite addon compiled for it, in a layer that only a new pin (or a
+# new build script) rebuilds: compiling SQLite is most of a cold build.
+COPY scripts/binary-node/package.json scripts/binary-node/package-lock.json ./scripts/binary-node/
+COPY scripts/build-binary.mjs scripts/binary-plugins.mjs ./scripts/
+RUN node scripts/build-binary.mjs --prepare
 COPY tsconfig.json tsconfig.build.json ./
 COPY proto ./proto
-COPY scripts ./scripts
 COPY src ./src
-RUN npm run build:binary \
+RUN node scripts/build-binary.mjs \
  && ./dist/nucleus --version
 
 # --- runtime: the binary alone ------------------------------------------------------------------
-FROM debian:bookworm-slim AS runtime
+FROM ${DEBIAN_IMAGE} AS runtime
 # libstdc++ for Node and the SQLite addon (present in the base image, named to be sure);
 # CA certificates for the http_request job type.
 RUN apt-get update \

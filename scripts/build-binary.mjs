@@ -27,8 +27,10 @@
  *    blob injected with postject.
  *
  * Usage: node scripts/build-binary.mjs [--out dist/nucleus] [--no-strip] [--node <path>]
+ *        node scripts/build-binary.mjs --prepare
  * (`--node`: embed that Node executable instead, with the development tree's addon, which must
- * then have been built for it.)
+ * then have been built for it. `--prepare`: only install the pinned Node and compile its addon,
+ * so that a container build can keep them in a layer of their own.)
  */
 import { build } from 'esbuild';
 import { commandModules, contractDescriptorSet, lazyCommands, oclifInOneFile, protosInOneFile, syncTopLevelAwait } from './binary-plugins.mjs';
@@ -256,17 +258,19 @@ export async function buildBinary({ out = join(PROJECT, 'dist/nucleus'), strip =
 const invokedDirectly = process.argv[1] && pathToFileURL(resolve(process.argv[1])).href === import.meta.url;
 if (invokedDirectly) {
   const args = process.argv.slice(2);
-  const outAt = args.indexOf('--out');
-  const out = outAt === -1 ? undefined : resolve(args[outAt + 1]);
-  const nodeAt = args.indexOf('--node');
-  const node = nodeAt === -1 ? undefined : resolve(args[nodeAt + 1]);
+  const value = (flag) => (args.includes(flag) ? resolve(args[args.indexOf(flag) + 1]) : undefined);
+  const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
   try {
-    const result = await buildBinary({ out, strip: !args.includes('--no-strip'), node });
-    const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-    process.stdout.write(
-      `built ${result.path}: ${mb(result.bytes)} (bundle ${mb(result.bundleBytes)}${result.stripped ? ', node stripped of debug symbols' : ''}) in ${(result.ms.total / 1000).toFixed(1)} s ` +
-        `(node and addon ${result.ms.node} ms, bundle ${result.ms.bundle} ms, blob ${result.ms.blob} ms, inject ${result.ms.inject} ms)\n`,
-    );
+    if (args.includes('--prepare')) {
+      const pinned = binaryNode();
+      process.stdout.write(`prepared Node ${pinned.version} (${pinned.node}) and its SQLite addon (${sqliteAddonFor(pinned)})\n`);
+    } else {
+      const result = await buildBinary({ out: value('--out'), strip: !args.includes('--no-strip'), node: value('--node') });
+      process.stdout.write(
+        `built ${result.path}: ${mb(result.bytes)} (bundle ${mb(result.bundleBytes)}${result.stripped ? ', node stripped of debug symbols' : ''}) in ${(result.ms.total / 1000).toFixed(1)} s ` +
+          `(node and addon ${result.ms.node} ms, bundle ${result.ms.bundle} ms, blob ${result.ms.blob} ms, inject ${result.ms.inject} ms)\n`,
+      );
+    }
   } catch (error) {
     process.stderr.write(`build-binary: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
