@@ -42,6 +42,9 @@ export class Master extends Command {
       // Loaded on run: every command's module is loaded to list it, and most never need these.
       const { startMaster } = await import('../services/master.js');
       const { httpGateway } = await import('../http/plugin.js');
+      const { raiseFileLimit } = await import('../master/file-limit.js');
+      const files = raiseFileLimit();
+      logger.info({ openFiles: { soft: files.soft, hard: files.hard, raised: files.raised, problem: files.problem } }, 'open-file limit');
       running = await startMaster(config, logger, { http: httpGateway });
     } catch (error) {
       return failStartup(this, error);

@@ -13,6 +13,7 @@ import { httpsOptions } from '../rpc/tls.js';
 import { ErrorCode, NucleusError, invalidArgument, toNucleusError } from '../errors.js';
 import { MasterMetrics } from '../metrics.js';
 import { restRoutes } from './rest.js';
+import { DEFAULT_HTTP_LIMITS, limitConnections, serverTimingOptions, type HttpConnectionLimits } from './connection-limits.js';
 import { Router } from './router.js';
 import { ClientGone, HttpRefusal, sendError, sendJson, sendProblem, sendText } from './respond.js';
 import type { MasterPlugin } from '../services/master.js';
@@ -24,6 +25,8 @@ export interface HttpGatewayOptions {
   port?: number;
   /** Export the default process metrics too. Default true. */
   processMetrics?: boolean;
+  /** Deadlines and the connection cap (connection-limits.ts); each defaults to DEFAULT_HTTP_LIMITS. */
+  limits?: Partial<HttpConnectionLimits>;
 }
 
 function probeRoutes(router: Router, master: Master, metrics: MasterMetrics): Router {
@@ -87,8 +90,10 @@ export function createHttpGateway(options: HttpGatewayOptions = {}): MasterPlugi
       const authorize = httpAuthCheck(config.auth ?? NO_AUTH);
       const listener = (req: IncomingMessage, res: ServerResponse) => void handle(router, req, res, logger, authorize);
       // With TLS on the gRPC port, REST is HTTPS too: the token must not cross the network in clear.
-      const server = config.tls ? createHttpsServer(httpsOptions(config.tls), listener) : createServer(listener);
-      server.keepAliveTimeout = 65_000;
+      const limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
+      const timing = serverTimingOptions(limits);
+      const server = config.tls ? createHttpsServer({ ...httpsOptions(config.tls), ...timing }, listener) : createServer(timing, listener);
+      limitConnections(server, limits, Boolean(config.tls), logger);
       try {
         await new Promise<void>((resolve, reject) => {
           server.once('error', reject);

@@ -35,10 +35,14 @@ export interface GrpcServerOptions {
    * a client past it waits for a free stream instead of piling work on the master.
    */
   maxConcurrentStreams?: number;
+  /** How long a worker stream may go without Hello; default HELLO_DEADLINE_MS. */
+  helloDeadlineMs?: number;
 }
 
 /** Default ceiling of in-flight calls per client connection. */
 export const MAX_CONCURRENT_STREAMS = 1000;
+/** A client connection without a call for this long is closed. */
+export const MAX_CONNECTION_IDLE_MS = 300_000;
 
 export interface RunningGrpcServer {
   server: Server;
@@ -80,10 +84,13 @@ export async function startGrpcServer(master: Master, logger: Logger, options: G
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
     'grpc.max_concurrent_streams': options.maxConcurrentStreams ?? MAX_CONCURRENT_STREAMS,
+    // A connection with no call for this long is closed (a worker's stream is a call, so its
+    // connection never idles); it spares descriptors that clients left open and forgot.
+    'grpc.max_connection_idle_ms': MAX_CONNECTION_IDLE_MS,
     interceptors: [authInterceptor(options.auth ?? NO_AUTH), decodeGuardInterceptor()],
   });
   server.addService(JobServiceService, jobService(master, options.maxMessageBytes, maxReplyBytes));
-  server.addService(WorkerServiceService, workerService(master, logger, options.maxMessageBytes));
+  server.addService(WorkerServiceService, workerService(master, logger, options.maxMessageBytes, options.helloDeadlineMs));
   addHealthService(server, master);
   addReflectionService(server, logger);
   const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${options.port}`;

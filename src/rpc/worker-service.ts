@@ -109,7 +109,10 @@ function parseSessionSecret(secret: string): string {
  * `maxMessageBytes` is the largest message the worker takes (the same limit as the master's own):
  * assignments and acknowledgements are split to fit it (see message-parts.ts).
  */
-export function workerService(master: Master, logger: Logger, maxMessageBytes: number): WorkerServiceServer {
+/** How long a new stream may go without Hello before the master ends it (a worker sends it at once). */
+export const HELLO_DEADLINE_MS = 10_000;
+
+export function workerService(master: Master, logger: Logger, maxMessageBytes: number, helloDeadlineMs = HELLO_DEADLINE_MS): WorkerServiceServer {
   const budget = Math.max(1, maxMessageBytes - ENVELOPE_BYTES);
   return {
     connect(call: ServerDuplexStream<WorkerMessage, MasterMessage>): void {
@@ -138,6 +141,14 @@ export function workerService(master: Master, logger: Logger, maxMessageBytes: n
         const code = error.code === ErrorCode.AlreadyExists ? GrpcStatus.ALREADY_EXISTS : GrpcStatus.INVALID_ARGUMENT;
         call.emit('error', { code, details: error.message });
       };
+      // A stream that never says Hello would hold its slot (and a descriptor's worth) forever.
+      const helloTimer = setTimeout(() => {
+        if (session || ended) return;
+        ended = true;
+        logger.warn({ afterMs: helloDeadlineMs }, 'worker stream closed: no Hello in time');
+        call.emit('error', { code: GrpcStatus.DEADLINE_EXCEEDED, details: `hello: no Hello within ${helloDeadlineMs} ms of opening the stream` });
+      }, helloDeadlineMs);
+      helloTimer.unref();
       call.on('data', (message: WorkerMessage | UndecodableRequest) => {
         if (message instanceof UndecodableRequest) {
           fail(new NucleusError(ErrorCode.InvalidArgument, undecodableDetails(message)));
@@ -152,6 +163,7 @@ export function workerService(master: Master, logger: Logger, maxMessageBytes: n
               call.emit('error', { code: GrpcStatus.UNAVAILABLE, details: `the master is ${master.state}` });
               return;
             }
+            clearTimeout(helloTimer);
             session = master.scheduler.connect(helloFromWire(msg.value), link);
             return;
           }
@@ -195,6 +207,7 @@ export function workerService(master: Master, logger: Logger, maxMessageBytes: n
       });
       const closed = () => {
         ended = true;
+        clearTimeout(helloTimer);
         if (session) master.scheduler.disconnect(session);
       };
       call.on('end', () => {
