@@ -2,12 +2,14 @@
 // concurrency 64), the statements the master uses, and what each costs per job. Variants show what
 // an index layout or a shared commit would change.
 //
-//   node bench/micro/claim-end.mjs [base|merged|no-open-index|unfinished-index|failed-index] (needs `npm run build`)
+//   node bench/micro/claim-end.mjs [base|merged|batched-end|json-end|no-open-index|unfinished-index|failed-index] (needs `npm run build`)
+// batched-end: the ends of a round in statements of up to 16 rows (VALUES joined to jobs) instead of one each.
+// json-end: the round's completions (no result) in one statement, [id, attempt] pairs as JSON.
 import { freshStoreFile } from './store-file.mjs';
 
 const variant = process.argv[2] ?? 'base';
 const { db, remove } = freshStoreFile();
-if (variant !== 'base' && variant !== 'merged') db.exec('DROP INDEX jobs_open');
+if (!['base', 'merged', 'batched-end', 'json-end'].includes(variant)) db.exec('DROP INDEX jobs_open');
 if (variant === 'unfinished-index') db.exec('CREATE INDEX jobs_unfinished ON jobs(id) WHERE finished_at IS NULL');
 if (variant === 'unfinished-index' || variant === 'failed-index') {
   db.exec("CREATE INDEX jobs_failed ON jobs(status, id) WHERE status IN ('failed', 'dead_letter', 'cancelled')");
@@ -35,7 +37,28 @@ const end = db.prepare(`UPDATE jobs SET status = ?, failures = ?, run_at = ?, fr
     updated_at = ?, finished_at = ? WHERE id = ? AND status = 'running' AND attempt = ?`);
 const begin = db.prepare('BEGIN');
 const commit = db.prepare('COMMIT');
-const endAll = (ids, now) => ids.forEach((id) => end.run('completed', 0, 1, 0, null, null, null, now, now, id, 1));
+const END_ROWS = 16;
+const endRows = (n) =>
+  db.prepare(`WITH e(status, failures, run_at, front, error, result, result_content_type, at, finished_at, id, attempt) AS
+      (VALUES ${Array(n).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')})
+    UPDATE jobs SET status = e.status, failures = e.failures, run_at = e.run_at, front = e.front, error = e.error, result = e.result,
+      result_content_type = e.result_content_type, updated_at = e.at, finished_at = e.finished_at
+    FROM e WHERE jobs.id = e.id AND jobs.status = 'running' AND jobs.attempt = e.attempt RETURNING jobs.id`).raw(true);
+const endMany = endRows(END_ROWS);
+// Completions without a result: one statement per round, [id, attempt] pairs as a JSON array.
+const endJson = db.prepare(`UPDATE jobs SET status = 'completed', error = NULL, result = NULL, result_content_type = NULL, updated_at = ?, finished_at = ?
+    FROM (SELECT value ->> 0 AS eid, value ->> 1 AS eattempt FROM json_each(?)) WHERE jobs.id = eid AND jobs.status = 'running' AND jobs.attempt = eattempt
+    RETURNING jobs.id`).raw(true);
+const endAll =
+  variant === 'json-end'
+    ? (ids, now) => endJson.all(now, now, JSON.stringify(ids.map((id) => [id, 1])))
+    : variant === 'batched-end'
+    ? (ids, now) => {
+        let i = 0;
+        for (; i + END_ROWS <= ids.length; i += END_ROWS) endMany.all(ids.slice(i, i + END_ROWS).flatMap((id) => ['completed', 0, 1, 0, null, null, null, now, now, id, 1]));
+        for (; i < ids.length; i++) end.run('completed', 0, 1, 0, null, null, null, now, now, ids[i], 1);
+      }
+    : (ids, now) => ids.forEach((id) => end.run('completed', 0, 1, 0, null, null, null, now, now, id, 1));
 
 let claimNs = 0n;
 let endNs = 0n;
