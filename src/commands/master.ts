@@ -44,7 +44,8 @@ export class Master extends Command {
       const { httpGateway } = await import('../http/plugin.js');
       const { raiseFileLimit } = await import('../master/file-limit.js');
       const files = raiseFileLimit();
-      logger.info({ openFiles: { soft: files.soft, hard: files.hard, raised: files.raised, problem: files.problem } }, 'open-file limit');
+      // At debug: a start that fails must still be one line on stderr.
+      logger.debug({ openFiles: { soft: files.soft, hard: files.hard, raised: files.raised, problem: files.problem } }, 'open-file limit');
       running = await startMaster(config, logger, { http: httpGateway });
     } catch (error) {
       return failStartup(this, error);
