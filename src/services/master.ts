@@ -64,7 +64,7 @@ export async function startMaster(
     store.close();
     // A port taken between the check and the bind: remove the store this start made (it holds
     // nothing). The lock file stays: see store-lock.ts for why it is never removed.
-    if (created) for (const suffix of ['', '-wal', '-shm']) rmSync(`${config.dbPath}${suffix}`, { force: true });
+    if (created) for (const suffix of ['', '-wal', '-shm', '-ids']) rmSync(`${config.dbPath}${suffix}`, { force: true });
     throw error;
   }
   // Checkpoints off the hot path where a thread can open the store; SQLite's own are the safety net.

@@ -13,13 +13,14 @@
  * - Disk trouble surfaces as NucleusError: a full disk is RESOURCE_EXHAUSTED, a read-only or
  *   failing disk UNAVAILABLE; the failed transaction is rolled back whole.
  */
-import { statfsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Database as DB, RunResult, Statement } from 'better-sqlite3';
 import { ErrorCode, NucleusError } from '../errors.js';
 import { isTerminal, type AttemptRecord, type JobRecord, type JobStatus, type NewJob } from '../core/job.js';
 import { APPLICATION_ID, MIGRATIONS } from './migrations.js';
+import { IdMark, idMarkPath } from './id-mark.js';
 import { lockStore, type StoreHolder } from './store-lock.js';
 import { hostname } from 'node:os';
 import type {
@@ -206,6 +207,10 @@ export class SqliteJobStore implements JobStore {
   private readonly listCache = new Map<string, Statement>();
   private readonly path: string;
   private readonly releaseLock: () => void;
+  /** The id high-water mark beside the store (id-mark.ts); none for `:memory:`. */
+  private readonly idMark: IdMark | null;
+  /** Ids must start above this (from the mark); 0 once applied or when not needed. */
+  private idFloor = 0;
 
   constructor(options: SqliteStoreOptions) {
     this.path = options.path;
@@ -216,6 +221,8 @@ export class SqliteJobStore implements JobStore {
     // A lock that cannot be written (a read-only or full disk) leaves a store that cannot be
     // written either; it still opens, for reads, and says what is wrong when a write is tried.
     this.releaseLock = lock?.ok ? lock.release : () => undefined;
+    // Looked at before SQLite opens the store (which makes a WAL): a store left by a crash has one.
+    const walExisted = options.path !== ':memory:' && existsSync(`${options.path}-wal`);
     try {
       this.db = new Database(options.path, nativeBinding ? { nativeBinding: nativeBinding as string } : {});
     } catch (error) {
@@ -233,10 +240,34 @@ export class SqliteJobStore implements JobStore {
       this.db.pragma('temp_store = MEMORY');
       this.migrate();
       this.stmt = this.prepareAll();
+      this.idMark = options.path === ':memory:' ? null : new IdMark(idMarkPath(options.path), options.sync === 'full');
+      const mark = this.idMark?.read() ?? 0;
+      // With its WAL the store's sequence is whole (a crash loses nothing of it); without one, a
+      // mark above the sequence means the WAL went missing after a crash (a clean close leaves
+      // the mark equal to the sequence).
+      if (!walExisted) this.resumeIdsAfter(mark);
     } catch (error) {
       this.db.close();
       this.releaseLock();
       throw error instanceof NucleusError ? error : storeError(error);
+    }
+  }
+
+  /**
+   * Never hands out an id at or below `mark`: when the store's own sequence is behind it (the WAL
+   * was lost), the first insert moves the sequence up to it. Not here: a store on a read-only or
+   * full disk must still open for reads.
+   */
+  private resumeIdsAfter(mark: number): void {
+    const seq = Number(this.stmt.lastId.get() ?? 0);
+    if (mark > seq) this.idFloor = mark;
+  }
+
+  /** Inside an insert's transaction: applies the floor resumeIdsAfter found (insertJobs drops it once committed). */
+  private applyIdFloor(): void {
+    if (this.idFloor === 0) return;
+    if (this.db.prepare(`UPDATE sqlite_sequence SET seq = ? WHERE name = 'jobs' AND seq < ?`).run(this.idFloor, this.idFloor).changes === 0) {
+      this.db.prepare(`INSERT INTO sqlite_sequence (name, seq) SELECT 'jobs', ? WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'jobs')`).run(this.idFloor);
     }
   }
 
@@ -339,6 +370,7 @@ export class SqliteJobStore implements JobStore {
         RETURNING id, queue, status`),
       pruneAttempts: db.prepare(`DELETE FROM attempts WHERE job_id = ?`),
       createdAt: db.prepare(`SELECT created_at FROM jobs WHERE id = ?`),
+      lastId: db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'jobs'`).pluck(),
       recordSecret: db.prepare(`INSERT INTO worker_sessions (worker_id, secret_hash, connected_at) VALUES (?, ?, ?)
         ON CONFLICT(worker_id) DO UPDATE SET secret_hash = excluded.secret_hash, connected_at = excluded.connected_at`),
       secrets: db.prepare(`SELECT worker_id, secret_hash FROM worker_sessions`).raw(true),
@@ -372,7 +404,8 @@ export class SqliteJobStore implements JobStore {
   }
 
   insertJobs(jobs: NewJob[], now: number, idempotencyWindowMs: number): InsertedJob[] {
-    return this.tx(() => {
+    const committed = this.tx(() => {
+      this.applyIdFloor();
       const inserted: InsertedJob[] = new Array(jobs.length);
       let i = 0;
       while (i < jobs.length) {
@@ -389,8 +422,12 @@ export class SqliteJobStore implements JobStore {
         for (let k = 0; k < run; k++) inserted[i + k] = { id: last - run + 1 + k, status: initialStatusAt(jobs[i + k], now), duplicate: false };
         i += run;
       }
+      // Before the commit, so before any of these ids is acknowledged (ids only grow: the last is the highest).
+      if (this.idMark) this.idMark.cover(Number(this.stmt.lastId.get()));
       return inserted;
     });
+    this.idFloor = 0;
+    return committed;
   }
 
   /** Inserts jobs[first .. first + INSERT_ROWS) in one statement, jobs without idempotency keys. */
@@ -675,6 +712,8 @@ export class SqliteJobStore implements JobStore {
     if (!this.db.open) return;
     try {
       this.db.pragma('wal_checkpoint(TRUNCATE)');
+      // Everything is in the main file now: the exact last id, so that a clean restart leaves no gap.
+      this.idMark?.write(Number(this.stmt.lastId.get() ?? 0));
     } catch {
       // A full or failing disk: the WAL stays as it is and the next open replays it; closing must still succeed.
     } finally {
