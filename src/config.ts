@@ -10,6 +10,7 @@ import { LOG_LEVELS, type LogLevel } from './log.js';
 import { DEFAULT_MASTER } from './rpc/client.js';
 import type { SyncMode } from './store/sqlite-store.js';
 import { parseAllowList } from './handlers/network-guard.js';
+import { DEFAULT_ISOLATION, ISOLATIONS, type Isolation } from './worker/isolation-mode.js';
 import { MIN_TOKEN_LENGTH, parseToken, readTokenFile, type AuthConfig } from './rpc/auth.js';
 import { clientTlsFiles, serverTlsFiles, type ClientTlsFiles, type ServerTlsFiles } from './rpc/tls.js';
 
@@ -45,6 +46,12 @@ export function sizeSetting(text: string | undefined, fallback: number, flag: st
   const unit = (match[2] ?? 'B').toLowerCase();
   const factor = { b: 1, kb: 1e3, kib: 1024, mb: 1e6, mib: 1024 ** 2, gb: 1e9, gib: 1024 ** 3 }[unit] ?? 1;
   return Number(match[1]) * factor;
+}
+
+function isolationSetting(text: string | undefined): Isolation {
+  const mode = (text ?? DEFAULT_ISOLATION) as Isolation;
+  if (!ISOLATIONS.includes(mode)) throw invalidArgument('--isolation', `must be one of ${ISOLATIONS.join(', ')} (got "${text}")`);
+  return mode;
 }
 
 function logLevel(text: string | undefined, flag = '--log-level'): LogLevel {
@@ -198,9 +205,12 @@ export interface WorkerFlags extends ClientSecurityFlags {
   'metrics-port'?: number;
   'metrics-host'?: string;
   'allow-http-hosts'?: string;
+  isolation?: string;
 }
 
 export interface WorkerConfig extends ClientSecurity {
+  /** Where the handlers of --handlers run: a worker thread, a child process, or this thread. */
+  isolation: Isolation;
   id: string;
   master: string;
   concurrency: number;
@@ -236,6 +246,7 @@ export function resolveWorkerConfig(flags: WorkerFlags, env: Env = process.env, 
     metricsPort: intSetting(pick(flags['metrics-port'], env, 'NUCLEUS_METRICS_PORT'), 0, '--metrics-port', 0, 65535),
     metricsHost: pick(flags['metrics-host'], env, 'NUCLEUS_METRICS_HOST') ?? DEFAULT_MASTER_HOST,
     allowHttpHosts: parseAllowList(pick(flags['allow-http-hosts'], env, 'NUCLEUS_ALLOW_HTTP_HOSTS') ?? '', '--allow-http-hosts'),
+    isolation: isolationSetting(pick(flags.isolation, env, 'NUCLEUS_ISOLATION')),
     ...resolveClientSecurity(flags, env),
   };
 }

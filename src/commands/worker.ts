@@ -16,6 +16,10 @@ export class Worker extends Command {
     queues: Flags.string({ char: 'q', summary: 'Queues to take jobs from, comma-separated. Env: NUCLEUS_QUEUES. Default: default.' }),
     handlers: Flags.string({ summary: 'Module exporting your handlers: { type: async (payload, ctx) => result }. Env: NUCLEUS_HANDLERS.' }),
     'allow-exec': Flags.string({ summary: 'Enable the exec job type for these programs (comma-separated; * allows any). Env: NUCLEUS_ALLOW_EXEC. Default: exec disabled.' }),
+    isolation: Flags.string({
+      summary: 'Where the handlers of --handlers run: thread (a worker thread each; a CPU-bound handler cannot stop heartbeats, one that ignores its abort signal is terminated 5 s after the abort), process (a child process each, the same guarantees, more memory) or none (this thread). Env: NUCLEUS_ISOLATION. Default: thread.',
+      options: ['thread', 'process', 'none'],
+    }),
     grace: Flags.string({ summary: 'On SIGTERM, how long running jobs may finish before they are given back. Env: NUCLEUS_GRACE. Default: 30s.' }),
     'log-level': Flags.string({ summary: 'trace, debug, info, warn, error or silent. Env: NUCLEUS_LOG_LEVEL. Default: info.' }),
     ...securityFlags(),

@@ -29,11 +29,22 @@ export type WorkerState = 'starting' | 'running' | 'draining' | 'stopped';
 
 /** How one attempt ended on this worker (for metrics); given-back attempts are not reported. */
 export interface AttemptEndInfo {
+  jobId: string;
+  attempt: number;
+  /** Empty when it completed. */
+  error: string;
   type: string;
   queue: string;
   outcome: ResultOutcome;
   durationMs: number;
 }
+
+/** What the library's Worker turns into its events; must be cheap and must not throw. */
+export type RuntimeEvent =
+  | { kind: 'connected'; master: string }
+  | { kind: 'disconnected'; master: string; reason: string }
+  /** The master took back a lease this worker held (reported on reconnect, or a result refused). */
+  | { kind: 'lost'; jobId: string; attempt: number; reason: string };
 
 export interface WorkerOptions extends ClientSecurityOptions {
   id: string;
@@ -169,6 +180,9 @@ export class Worker {
   });
   /** Called as each attempt ends, before its result is sent; must be cheap and must not throw. */
   onAttemptEnd?: (end: AttemptEndInfo) => void;
+  onEvent?: (event: RuntimeEvent) => void;
+  /** Called at the end of stop(), once the stream is closed (e.g. to end isolated runners). */
+  onStopped?: () => Promise<void>;
 
   constructor(private readonly options: WorkerOptions) {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3000;
@@ -230,6 +244,7 @@ export class Worker {
         return;
       }
       const delay = Math.min(5000, 200 * 2 ** this.reconnectAttempt++);
+      if (wasConnected) this.onEvent?.({ kind: 'disconnected', master: this.options.master, reason });
       if (wasConnected || this.reconnectAttempt === 1) {
         this.options.logger.warn({ reason, retryInMs: delay, holding: this.running.size }, 'lost the master; reconnecting');
       }
@@ -255,10 +270,12 @@ export class Worker {
           const k = key(lease.jobId, lease.attempt);
           this.unacked.delete(k);
           this.abort(k, 'cancelled');
+          this.onEvent?.({ kind: 'lost', jobId: lease.jobId, attempt: lease.attempt, reason: 'the master no longer holds this lease for this worker' });
         }
         this.options.logger.info({ master: this.options.master, reattached: msg.value.reattached.length }, 'connected to the master');
         if (this.stateValue === 'draining') this.stream?.write({ msg: { $case: 'drain', value: { reason: 'worker stopping' } } });
         this.resend(0);
+        this.onEvent?.({ kind: 'connected', master: this.options.master });
         break;
       }
       case 'assignments':
@@ -272,7 +289,10 @@ export class Worker {
       case 'acks':
         for (const ack of msg.value.acks) {
           this.unacked.delete(key(ack.jobId, ack.attempt));
-          if (!ack.accepted) this.options.logger.debug({ job: ack.jobId, attempt: ack.attempt, reason: ack.reason }, 'result refused');
+          if (!ack.accepted) {
+            this.options.logger.debug({ job: ack.jobId, attempt: ack.attempt, reason: ack.reason }, 'result refused');
+            this.onEvent?.({ kind: 'lost', jobId: ack.jobId, attempt: ack.attempt, reason: ack.reason });
+          }
         }
         this.notifyIdle();
         break;
@@ -376,7 +396,7 @@ export class Worker {
       error = `result of ${encoded.bytes.length} bytes is over the master's limit of ${this.maxResultBytes} bytes (--max-payload)`;
       encoded = NO_RESULT;
     }
-    this.onAttemptEnd?.({ type: a.type, queue: a.queue, outcome, durationMs: Date.now() - startedAt });
+    this.onAttemptEnd?.({ jobId: a.jobId, attempt: a.attempt, error, type: a.type, queue: a.queue, outcome, durationMs: Date.now() - startedAt });
     this.report({
       jobId: a.jobId,
       attempt: a.attempt,
@@ -473,6 +493,7 @@ export class Worker {
     this.connected = false;
     stream?.end();
     this.client?.close();
+    await this.onStopped?.();
   }
 }
 
