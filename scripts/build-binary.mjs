@@ -21,7 +21,8 @@
  *    with one lazy loader per command. The plugins of scripts/binary-plugins.mjs make the rest
  *    fit in one file: ink's and yoga-layout's top-level awaits made synchronous, .proto files
  *    compiled in, oclif's disk look-ups dropped.
- * 3. `node --experimental-sea-config` writes the blob: the bundle with its V8 code cache, and
+ * 3. `node --experimental-sea-config` writes the blob: the bundle with its V8 code cache, the
+ *    dashboard's assets (scripts/build-web.mjs) as the asset `web-assets.json`, and
  *    better-sqlite3's addon as the asset `better_sqlite3.node`.
  * 4. A copy of that Node executable (stripped of debug symbols when `strip` is available) gets the
  *    blob injected with postject.
@@ -33,6 +34,7 @@
  * so that a container build can keep them in a layer of their own.)
  */
 import { build } from 'esbuild';
+import { buildWeb } from './build-web.mjs';
 import { commandModules, contractDescriptorSet, lazyCommands, oclifInOneFile, protosInOneFile, syncTopLevelAwait } from './binary-plugins.mjs';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -50,6 +52,8 @@ export const BINARY_NODE_DIR = join(PROJECT, 'scripts', 'binary-node');
 export const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 /** The asset key under which the addon travels; src/sea/native-addon.ts reads the same key. */
 export const SQLITE_ADDON_ASSET = 'better_sqlite3.node';
+/** The asset key of the dashboard's assets; src/http/web-assets.ts reads the same key. */
+export const WEB_ASSETS_KEY = 'web-assets.json';
 
 /** package.json's name, version and oclif section: what oclif needs, embedded in the bundle. */
 export function bundledPackage() {
@@ -229,7 +233,10 @@ export async function buildBinary({ out = join(PROJECT, 'dist/nucleus'), strip =
 
     const blob = join(work, 'sea-prep.blob');
     const seaConfig = join(work, 'sea-config.json');
-    const assets = { [SQLITE_ADDON_ASSET]: addon };
+    // The dashboard's assets travel as one SEA asset (src/http/web-assets.ts reads the same key).
+    const webAssets = join(work, 'web-assets.json');
+    await buildWeb(webAssets);
+    const assets = { [SQLITE_ADDON_ASSET]: addon, [WEB_ASSETS_KEY]: webAssets };
     writeFileSync(seaConfig, `${JSON.stringify({ main: bundleFile, output: blob, useCodeCache: true, disableExperimentalSEAWarning: true, assets }, null, 2)}\n`);
     run(node, ['--experimental-sea-config', seaConfig], 'writing the SEA blob');
     const blobbed = Date.now();

@@ -81,6 +81,38 @@ export interface MasterFlags {
   'tls-cert'?: string;
   'tls-key'?: string;
   'tls-client-ca'?: string;
+  ui?: string;
+  'no-ui'?: boolean;
+  'ui-path'?: string;
+}
+
+/** The dashboard on the HTTP port: full (default), read-only (every action hidden and refused), off. */
+export type UiMode = 'full' | 'read-only' | 'off';
+export const UI_MODES: readonly UiMode[] = ['full', 'read-only', 'off'];
+
+export interface UiConfig {
+  mode: UiMode;
+  /** Where the page is served: '' for the root, else '/prefix' (no trailing slash). */
+  prefix: string;
+}
+
+export const DEFAULT_UI: UiConfig = { mode: 'full', prefix: '' };
+
+/** Paths the API and probes own; the dashboard cannot be mounted on them. */
+const RESERVED_PATHS = ['/v1', '/metrics', '/healthz', '/readyz', '/submit_job', '/get_all_jobs'];
+
+function uiSetting(flags: MasterFlags, env: Env): UiConfig {
+  const text = (pick(flags.ui, env, 'NUCLEUS_UI') ?? DEFAULT_UI.mode).toLowerCase();
+  if (!(UI_MODES as readonly string[]).includes(text)) throw invalidArgument('--ui', `must be one of ${UI_MODES.join(', ')} (got "${text}")`);
+  const mode = flags['no-ui'] ? 'off' : (text as UiMode);
+  const path = pick(flags['ui-path'], env, 'NUCLEUS_UI_PATH') ?? '/';
+  if (!/^\/[A-Za-z0-9._~\/-]*$/.test(path) || /(^|\/)\.\.?(\/|$)/.test(path) || path.includes('//')) {
+    throw invalidArgument('--ui-path', `must be a URL path such as /dashboard: letters, digits, . _ ~ - and / (got "${path.slice(0, 80)}")`);
+  }
+  const prefix = path.replace(/\/+$/, '');
+  const taken = RESERVED_PATHS.find((r) => prefix === r || prefix.startsWith(`${r}/`));
+  if (taken) throw invalidArgument('--ui-path', `${prefix} is under ${taken}, which the API uses; choose another path`);
+  return { mode, prefix };
 }
 
 /** Loopback: a master is reachable from other hosts only when `--host` says so. */
@@ -102,6 +134,8 @@ export interface MasterConfig {
   auth: AuthConfig;
   /** Certificate files for TLS; null serves plaintext. */
   tls: ServerTlsFiles | null;
+  /** The dashboard on the HTTP port. */
+  ui: UiConfig;
 }
 
 /**
@@ -176,6 +210,7 @@ export function resolveMasterConfig(flags: MasterFlags, env: Env = process.env):
     sync,
     logLevel: logLevel(pick(flags['log-level'], env, 'NUCLEUS_LOG_LEVEL')),
     auth: masterAuth(flags, env),
+    ui: uiSetting(flags, env),
     tls: serverTlsFiles(
       pick(flags['tls-cert'], env, 'NUCLEUS_TLS_CERT'),
       pick(flags['tls-key'], env, 'NUCLEUS_TLS_KEY'),

@@ -1,5 +1,5 @@
 import { Command, Flags } from '@oclif/core';
-import { isLoopback, resolveMasterConfig } from '../config.js';
+import { UI_MODES, isLoopback, resolveMasterConfig } from '../config.js';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
 
 export class Master extends Command {
@@ -26,6 +26,9 @@ export class Master extends Command {
     'tls-cert': Flags.string({ summary: 'Serve TLS (gRPC and HTTP) with this certificate chain (PEM); needs --tls-key. Env: NUCLEUS_TLS_CERT.', helpGroup: 'SECURITY' }),
     'tls-key': Flags.string({ summary: 'Private key (PEM) of --tls-cert. Env: NUCLEUS_TLS_KEY.', helpGroup: 'SECURITY' }),
     'tls-client-ca': Flags.string({ summary: 'Mutual TLS: gRPC peers must present a certificate signed by this CA (PEM). Env: NUCLEUS_TLS_CLIENT_CA.', helpGroup: 'SECURITY' }),
+    ui: Flags.string({ summary: 'The web dashboard on the HTTP port: full, read-only (every action hidden and refused) or off. Env: NUCLEUS_UI. Default: full.', options: [...UI_MODES], helpGroup: 'DASHBOARD' }),
+    'no-ui': Flags.boolean({ summary: 'Serve no dashboard (the REST API stays); the same as --ui off.', helpGroup: 'DASHBOARD' }),
+    'ui-path': Flags.string({ summary: 'Serve the dashboard under this path, e.g. /nucleus. Env: NUCLEUS_UI_PATH. Default: /.', helpGroup: 'DASHBOARD' }),
   };
 
   async run(): Promise<void> {

@@ -1,6 +1,7 @@
 /**
  * The master's one HTTP server: Prometheus metrics (GET /metrics), probes (GET /healthz: the
- * process is up; GET /readyz: running and the store takes writes) and the REST gateway (rest.ts).
+ * process is up; GET /readyz: running and the store takes writes), the REST gateway (rest.ts),
+ * the dashboard's API and live events (dashboard-api.ts) and the dashboard itself (web.ts).
  *
  * Port: the master's `--http-port` (default 8000; 0 disables the server). Code that embeds a
  * master (tests, tools) can create a gateway with `createHttpGateway({ port: 0 })`, where an
@@ -14,6 +15,12 @@ import { ErrorCode, NucleusError, invalidArgument, toNucleusError } from '../err
 import { MasterMetrics } from '../metrics.js';
 import { restRoutes } from './rest.js';
 import { DEFAULT_HTTP_LIMITS, limitConnections, serverTimingOptions, type HttpConnectionLimits } from './connection-limits.js';
+import { dashboardRoutes, summaryView } from './dashboard-api.js';
+import { LiveEvents } from './live-events.js';
+import { Throughput } from './throughput.js';
+import { LOGIN_PATH, openWebPath, webRoutes, type WebOptions } from './web.js';
+import { WebSessions } from './web-session.js';
+import { DEFAULT_UI } from '../config.js';
 import { Router } from './router.js';
 import { ClientGone, HttpRefusal, sendError, sendJson, sendProblem, sendText } from './respond.js';
 import type { MasterPlugin } from '../services/master.js';
@@ -52,19 +59,30 @@ function requestUrl(target: string): URL {
   }
 }
 
-async function handle(router: Router, req: IncomingMessage, res: ServerResponse, logger: Logger, authorize: HttpAuthCheck): Promise<void> {
+/** What the dashboard adds to every request: its open paths, browser sessions, live feed. */
+interface WebGate {
+  options: WebOptions;
+  sessions: WebSessions;
+  live: LiveEvents;
+}
+
+async function handle(router: Router, req: IncomingMessage, res: ServerResponse, logger: Logger, authorize: HttpAuthCheck, web: WebGate): Promise<void> {
   const method = req.method ?? 'GET';
   let url = new URL('http://localhost/');
   try {
     url = requestUrl(req.url ?? '/');
     // Before routing, so that a caller without the token learns nothing, and no body is read.
-    authorize(url.pathname, req.headers.authorization);
+    // A browser proves the token once (its session cookie); the page itself and its assets are open.
+    if (!openWebPath(url.pathname, web.options) && !web.sessions.hasSession(req)) authorize(url.pathname, req.headers.authorization);
+    if (method === 'POST') web.sessions.guardPost(req, url.pathname === LOGIN_PATH);
     const match = router.match(method, url.pathname);
     if (match === null) return sendProblem(res, 404, 'NOT_FOUND', `no route ${method} ${url.pathname} (see GET /v1/jobs, /v1/stats, /metrics, /healthz)`);
     if ('allowed' in match) {
       return sendProblem(res, 405, 'METHOD_NOT_ALLOWED', `${url.pathname} takes ${match.allowed.join(' or ')}, not ${method}`, { allow: match.allowed.join(', ') });
     }
     await match.handler({ req, res, params: match.params, query: url.searchParams });
+    // A change that is not a job's (a queue paused) reaches the live pages at the next tick.
+    if (method === 'POST') web.live.touch();
   } catch (error) {
     if (error instanceof ClientGone) {
       // Nobody is left to answer; one short line, no stack (a stack would say a bug, and it is not).
@@ -86,9 +104,18 @@ export function createHttpGateway(options: HttpGatewayOptions = {}): MasterPlugi
       const port = options.port ?? config.httpPort;
       if (options.port === undefined && config.httpPort === 0) return { port: 0, stop: async () => undefined };
       const metrics = new MasterMetrics(master, { processMetrics: options.processMetrics });
-      const router = restRoutes(probeRoutes(new Router(), master, metrics), master);
+      const ui = config.ui ?? DEFAULT_UI;
+      const webOptions: WebOptions = { prefix: ui.prefix, enabled: ui.mode !== 'off', readOnly: ui.mode === 'read-only', version: master.version };
+      const sessions = new WebSessions(config.auth ?? NO_AUTH, webOptions.readOnly, Boolean(config.tls));
+      const throughput = new Throughput(master);
+      let live: LiveEvents;
+      const summary = () => summaryView(master, throughput, live.epoch);
+      live = new LiveEvents(master, summary);
+      // The dashboard's routes first: /v1/jobs/count must not be taken for /v1/jobs/:id.
+      const router = restRoutes(probeRoutes(dashboardRoutes(webRoutes(new Router(), webOptions, sessions), master, live, summary), master, metrics), master);
       const authorize = httpAuthCheck(config.auth ?? NO_AUTH);
-      const listener = (req: IncomingMessage, res: ServerResponse) => void handle(router, req, res, logger, authorize);
+      const web: WebGate = { options: webOptions, sessions, live };
+      const listener = (req: IncomingMessage, res: ServerResponse) => void handle(router, req, res, logger, authorize, web);
       // With TLS on the gRPC port, REST is HTTPS too: the token must not cross the network in clear.
       const limits = { ...DEFAULT_HTTP_LIMITS, ...options.limits };
       const timing = serverTimingOptions(limits);
@@ -104,6 +131,7 @@ export function createHttpGateway(options: HttpGatewayOptions = {}): MasterPlugi
         });
       } catch (error) {
         metrics.close();
+        throughput.close();
         const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
         throw new NucleusError(ErrorCode.Unavailable, `cannot listen for HTTP on ${config.host}:${port} (${reason}); choose another --http-port, or 0 to disable HTTP`, { cause: error });
       }
@@ -114,6 +142,8 @@ export function createHttpGateway(options: HttpGatewayOptions = {}): MasterPlugi
         stop: () =>
           new Promise<void>((resolve) => {
             metrics.close();
+            throughput.close();
+            live.close();
             server.close(() => resolve());
             server.closeAllConnections();
           }),

@@ -25,7 +25,7 @@ export const MAX_RESULT_WAIT_MS = 3_600_000;
 /** Headroom over the payload limit for the JSON around it, as for gRPC messages. */
 export const BODY_HEADROOM_BYTES = 64 * 1024;
 
-const view = (job: JobRecord): JobJson => jobJson(jobToProto(job));
+export const view = (job: JobRecord): JobJson => jobJson(jobToProto(job));
 const iso = (ms: number | null): string | null => (ms ? new Date(ms).toISOString() : null);
 
 export function restRoutes(router: Router, master: Master): Router {
@@ -81,11 +81,12 @@ export function restRoutes(router: Router, master: Master): Router {
 
 const submitted = (i: InsertedJob) => ({ id: String(i.id), status: i.status, duplicate: i.duplicate });
 
-const LIST_PARAMS = new Set(['status', 'queue', 'type', 'worker', 'limit', 'page_token', 'pageToken', 'newest_first', 'newestFirst']);
+const LIST_PARAMS = new Set(['status', 'queue', 'type', 'worker', 'error', 'error_contains', 'limit', 'page_token', 'pageToken', 'newest_first', 'newestFirst']);
 
-function listRequest(query: URLSearchParams, newestFirstDefault: boolean): ListRequest {
+/** A listing's query (?status=failed,dead_letter&queue=...&limit=...) as a ListRequest. */
+export function listRequest(query: URLSearchParams, newestFirstDefault: boolean): ListRequest {
   for (const key of query.keys()) {
-    if (!LIST_PARAMS.has(key)) throw invalidArgument(key, `is not a list parameter (known: status, queue, type, worker, limit, page_token, newest_first)`);
+    if (!LIST_PARAMS.has(key)) throw invalidArgument(key, `is not a list parameter (known: status, queue, type, worker, error, error_contains, limit, page_token, newest_first)`);
   }
   const statuses = query.getAll('status').flatMap((s) => s.split(',')).filter(Boolean).map((s) => parseStatus(s.trim(), 'status'));
   const limitText = query.get('limit');
@@ -100,6 +101,8 @@ function listRequest(query: URLSearchParams, newestFirstDefault: boolean): ListR
     queue: query.get('queue') || undefined,
     type: query.get('type') || undefined,
     workerId: query.get('worker') || undefined,
+    error: query.get('error') ?? undefined,
+    errorContains: query.get('error_contains') || undefined,
     limit,
     pageToken: query.get('page_token') || query.get('pageToken') || undefined,
     newestFirst: booleanOf(query.get('newest_first') ?? query.get('newestFirst'), 'newest_first', newestFirstDefault),
@@ -127,7 +130,7 @@ function queueView(q: QueueSummary) {
   return { name: q.name, paused: q.paused, counts: q.counts, oldestQueuedAt: iso(q.oldestQueuedAt) };
 }
 
-function statsView(s: Stats, state: string) {
+export function statsView(s: Stats, state: string) {
   return {
     version: s.version,
     state,

@@ -12,7 +12,7 @@ import { canApply } from '../core/state-machine.js';
 import { parseName, parseStatus, validateJobSpec, type JobSpecInput } from '../core/validation.js';
 import { Scheduler, type WorkerSession } from './scheduler.js';
 import type { Clock } from '../core/clock.js';
-import type { InsertedJob, JobStore } from '../store/job-store.js';
+import type { ErrorGroup, InsertedJob, JobStore, ListFilter } from '../store/job-store.js';
 import type { Logger } from '../log.js';
 import type { JobChange } from './events.js';
 
@@ -54,6 +54,10 @@ export interface ListRequest {
   queue?: string;
   type?: string;
   workerId?: string;
+  /** The error text exactly. */
+  error?: string;
+  /** Error text containing this. */
+  errorContains?: string;
   limit?: number;
   pageToken?: string;
   newestFirst?: boolean;
@@ -338,23 +342,38 @@ export class Master {
   }
 
   list(request: ListRequest): { jobs: JobRecord[]; nextPageToken: string } {
-    const statuses = (request.statuses ?? []).map((s, i) => parseStatus(s, `statuses[${i}]`));
     const limit = request.limit || 50;
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > MAX_LIST_LIMIT) {
       throw invalidArgument('limit', `must be an integer from 1 to ${MAX_LIST_LIMIT} (got ${limit})`);
     }
-    const afterId = request.pageToken ? decodePageToken(request.pageToken) : undefined;
-    const jobs = this.store.listJobs({
+    const jobs = this.store.listJobs({ ...this.listFilter(request), limit });
+    const nextPageToken = jobs.length === limit ? encodePageToken(jobs[jobs.length - 1].id) : '';
+    return { jobs, nextPageToken };
+  }
+
+  /** How many jobs a listing's filter matches, counting no further than `cap`. */
+  count(request: ListRequest, cap: number): number {
+    return this.store.countJobs({ ...this.listFilter(request), limit: cap }, cap);
+  }
+
+  /** Jobs in `statuses` grouped by error text, largest groups first. */
+  errorGroups(statuses: string[], queue: string | undefined, limit: number): ErrorGroup[] {
+    const parsed = statuses.map((s, i) => parseStatus(s, `statuses[${i}]`));
+    return this.store.errorGroups(parsed, queue ? parseName(queue, 'queue') : undefined, limit);
+  }
+
+  private listFilter(request: ListRequest): Omit<ListFilter, 'limit'> {
+    const statuses = (request.statuses ?? []).map((s, i) => parseStatus(s, `statuses[${i}]`));
+    return {
       statuses,
       queue: request.queue ? parseName(request.queue, 'queue') : undefined,
       type: request.type ? parseName(request.type, 'type') : undefined,
       workerId: request.workerId ? parseName(request.workerId, 'worker_id') : undefined,
-      afterId,
+      error: request.error || undefined,
+      errorContains: request.errorContains || undefined,
+      afterId: request.pageToken ? decodePageToken(request.pageToken) : undefined,
       newestFirst: request.newestFirst,
-      limit,
-    });
-    const nextPageToken = jobs.length === limit ? encodePageToken(jobs[jobs.length - 1].id) : '';
-    return { jobs, nextPageToken };
+    };
   }
 
   pause(queue: string, paused: boolean): QueueSummary {

@@ -22,15 +22,19 @@ declare const NUCLEUS_CONTRACT: string;
 
 /** Imported here, not at the top, so that `--help` evaluates none of these modules. */
 async function wire(): Promise<void> {
-  const [store, loader, reflection, protoLoader] = await Promise.all([
+  const [store, loader, reflection, protoLoader, web] = await Promise.all([
     import('../store/sqlite-store.js'),
     import('../handlers/loader.js'),
     import('../rpc/reflection.js'),
     import('@grpc/proto-loader'),
+    import('../http/web-assets.js'),
   ]);
   // Outside the executable (the bundle run by plain `node`, for debugging) better-sqlite3 finds
   // its addon in node_modules as usual.
-  if (sea.isSea()) store.setNativeBinding(sqliteAddonLoader((key) => sea.getAsset(key)));
+  if (sea.isSea()) {
+    store.setNativeBinding(sqliteAddonLoader((key) => sea.getAsset(key)));
+    web.setEmbeddedWebAssets(() => sea.getAsset(web.WEB_ASSETS_KEY, 'utf8'));
+  }
   loader.setModuleImporter(mainContextImporter());
   const options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
   reflection.setEmbeddedContract(() => protoLoader.loadFileDescriptorSetFromBuffer(Buffer.from(NUCLEUS_CONTRACT, 'base64'), options));

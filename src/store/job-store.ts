@@ -83,6 +83,10 @@ export interface ListFilter {
   queue?: string;
   type?: string;
   workerId?: string;
+  /** The error text exactly (one group of the dashboard's failed page). */
+  error?: string;
+  /** Error text containing this (case-insensitive for ASCII). */
+  errorContains?: string;
   /** Keyset cursor: only ids after (or, newest first, before) this one. */
   afterId?: number;
   newestFirst?: boolean;
@@ -93,6 +97,13 @@ export interface QueueStatusCount {
   queue: string;
   status: JobStatus;
   count: number;
+}
+
+export interface ErrorGroup {
+  error: string;
+  count: number;
+  latestId: number;
+  latestAt: number;
 }
 
 export interface ProgressUpdate {
@@ -125,6 +136,10 @@ export interface JobStore {
   /** Ids of jobs with `status` (optionally in `queue`), oldest first, after `afterId`. */
   idsWithStatus(status: JobStatus, queue: string | undefined, afterId: number, limit: number): number[];
   countByQueueAndStatus(): QueueStatusCount[];
+  /** Jobs matching `filter` (its cursor and limit ignored), counted up to `cap`. */
+  countJobs(filter: ListFilter, cap: number): number;
+  /** Jobs with these statuses grouped by error text, largest groups first. */
+  errorGroups(statuses: JobStatus[], queue: string | undefined, limit: number): ErrorGroup[];
   loadQueued(): RunnableJob[];
   loadRunning(): LeasedJob[];
   updateProgress(updates: ProgressUpdate[], now: number): void;

@@ -26,6 +26,7 @@ import { hostname } from 'node:os';
 import type {
   AttemptEnd,
   Claim,
+  ErrorGroup,
   InsertedJob,
   JobStore,
   LeasedJob,
@@ -585,41 +586,36 @@ export class SqliteJobStore implements JobStore {
   }
 
   listJobs(filter: ListFilter): JobRecord[] {
-    const where: string[] = [];
-    const params: Array<string | number> = [];
-    if (filter.statuses && filter.statuses.length > 0) {
-      where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
-      params.push(...filter.statuses);
-      // Lets SQLite use the partial status index (it leaves completed jobs out).
-      if (!filter.statuses.includes('completed')) where.push(`status <> 'completed'`);
-    }
-    if (filter.queue) {
-      where.push('queue = ?');
-      params.push(filter.queue);
-    }
-    if (filter.type) {
-      where.push('type = ?');
-      params.push(filter.type);
-    }
-    if (filter.workerId) {
-      where.push('worker_id = ?');
-      params.push(filter.workerId);
-    }
-    if (filter.afterId !== undefined) {
-      where.push(filter.newestFirst ? 'id < ?' : 'id > ?');
-      params.push(filter.afterId);
-    }
+    const { where, params } = listWhere(filter, true);
     const sql = `SELECT id, queue, type, NULL AS payload, content_type, priority, max_retries, timeout_ms, backoff_base_ms,
         backoff_cap_ms, run_at, idempotency_key, status, front, attempt, failures, worker_id, NULL AS result,
         result_content_type, error, progress, progress_message, created_at, updated_at, finished_at
       FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY id ${filter.newestFirst ? 'DESC' : 'ASC'} LIMIT ?`;
+    return (this.cached(sql).all(...params, filter.limit) as JobRow[]).map(toRecord);
+  }
+
+  countJobs(filter: ListFilter, cap: number): number {
+    const { where, params } = listWhere(filter, false);
+    // Counting under a LIMIT bounds the work on a huge store; the caller shows "cap or more".
+    const sql = `SELECT count(*) AS n FROM (SELECT 1 FROM jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} LIMIT ?)`;
+    return (this.cached(sql).get(...params, cap) as { n: number }).n;
+  }
+
+  errorGroups(statuses: JobStatus[], queue: string | undefined, limit: number): ErrorGroup[] {
+    const { where, params } = listWhere({ statuses, queue, limit }, false);
+    const sql = `SELECT coalesce(error, '') AS error, count(*) AS count, max(id) AS latestId, max(updated_at) AS latestAt
+      FROM jobs WHERE ${where.join(' AND ')} GROUP BY error ORDER BY count DESC, latestId DESC LIMIT ?`;
+    return this.cached(sql).all(...params, limit) as ErrorGroup[];
+  }
+
+  private cached(sql: string): Statement {
     let statement = this.listCache.get(sql);
     if (!statement) {
       statement = this.db.prepare(sql);
       this.listCache.set(sql, statement);
     }
-    return (statement.all(...params, filter.limit) as JobRow[]).map(toRecord);
+    return statement;
   }
 
   idsWithStatus(status: JobStatus, queue: string | undefined, afterId: number, limit: number): number[] {
@@ -728,4 +724,36 @@ function inUse(path: string, holder: StoreHolder | null): NucleusError {
     ? `process ${holder.pid} on ${holder.host}${holder.host === hostname() ? ' (this host)' : ''}, since ${new Date(holder.since).toISOString()}`
     : 'another process';
   return new NucleusError(ErrorCode.Refused, `the job store ${path} is in use by ${who}; stop that one first, or use another store file`);
+}
+
+/** The WHERE terms of a job listing; `cursor` adds the keyset condition. */
+function listWhere(filter: ListFilter, cursor: boolean): { where: string[]; params: Array<string | number> } {
+  const where: string[] = [];
+  const params: Array<string | number> = [];
+  if (filter.statuses && filter.statuses.length > 0) {
+    where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
+    params.push(...filter.statuses);
+    // Lets SQLite use the partial status index (it leaves completed jobs out).
+    if (!filter.statuses.includes('completed')) where.push(`status <> 'completed'`);
+  }
+  const equal: Array<[string, string | undefined]> = [
+    ['queue', filter.queue],
+    ['type', filter.type],
+    ['worker_id', filter.workerId],
+    ['error', filter.error],
+  ];
+  for (const [column, value] of equal) {
+    if (value === undefined || value === '') continue;
+    where.push(`${column} = ?`);
+    params.push(value);
+  }
+  if (filter.errorContains) {
+    where.push(`error LIKE ? ESCAPE '\\'`);
+    params.push(`%${filter.errorContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+  }
+  if (cursor && filter.afterId !== undefined) {
+    where.push(filter.newestFirst ? 'id < ?' : 'id > ?');
+    params.push(filter.afterId);
+  }
+  return { where, params };
 }
