@@ -1,10 +1,12 @@
 import { Command, Flags } from '@oclif/core';
+import { EXIT_CODES_HELP } from './exit-codes.js';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { DEFAULT_MASTER } from '../rpc/client.js';
 
 export class Dev extends Command {
   static override summary = 'Run a master and workers in one process, for a first try and local development.';
+  static override description = EXIT_CODES_HELP;
   static override examples = ['<%= config.bin %> dev', '<%= config.bin %> dev --demo', '<%= config.bin %> dev --workers 4 --db ./dev.db --handlers ./handlers.mjs'];
   static override flags = {
     port: Flags.integer({ summary: 'gRPC port. Default: 50051.', default: 50051, min: 0, max: 65535 }),

@@ -24,8 +24,7 @@ export const EXIT_CODES_HELP = `EXIT CODES
   2  usage error: a bad flag, argument or value
   3  the master could not be reached or did not answer in time
   4  no such job
-  5  refused for good (master: the store is in use by another process; worker: bad hello,
-     missing or wrong token, or id in use); a restart with the same settings fails the same way`;
+  5  refused for good: the store is in use, or the master refuses this worker`;
 
 export function exitCodeFor(error: NucleusError): number {
   switch (error.code) {

@@ -1,9 +1,11 @@
 import { Command, Flags } from '@oclif/core';
+import { EXIT_CODES_HELP } from './exit-codes.js';
 import { UI_MODES, isLoopback, resolveMasterConfig } from '../config.js';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
 
 export class Master extends Command {
   static override summary = 'Run the master: the durable job store and scheduler, serving gRPC (and HTTP for metrics, health and REST).';
+  static override description = EXIT_CODES_HELP;
   static override examples = ['<%= config.bin %> master', '<%= config.bin %> master --port 50051 --db ./nucleus.db --heartbeat-timeout 10s'];
   static override flags = {
     host: Flags.string({ summary: 'Address to listen on (gRPC and HTTP); 0.0.0.0 accepts every interface. Env: NUCLEUS_HOST. Default: 127.0.0.1 (this host only).' }),

@@ -1,4 +1,5 @@
 import { Command, Flags } from '@oclif/core';
+import { EXIT_CODES_HELP } from './exit-codes.js';
 import { hostname } from 'node:os';
 import { resolveWorkerConfig } from '../config.js';
 import { createWorker } from '../services/worker.js';
@@ -8,6 +9,7 @@ import { securityFlags } from './base.js';
 
 export class Worker extends Command {
   static override summary = 'Run a worker: takes jobs from the master over one stream and runs their handlers.';
+  static override description = EXIT_CODES_HELP;
   static override examples = ['<%= config.bin %> worker --id w1', '<%= config.bin %> worker --id w2 --concurrency 16 --queues default,emails --handlers ./handlers.mjs'];
   static override flags = {
     id: Flags.string({ summary: 'Worker id, unique per worker. Env: NUCLEUS_WORKER_ID. Default: <hostname>-<pid>.' }),
