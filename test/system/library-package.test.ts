@@ -6,11 +6,11 @@
  * and an embedded Worker, and a handler module that imports 'nucleus' itself, run in a thread.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startCluster, tempDir, type TestCluster } from '../helpers/cluster.js';
+import { startCluster, tempDir, waitFor, type TestCluster } from '../helpers/cluster.js';
 import { PROJECT_ROOT } from '../helpers/process.js';
 
 const run = promisify(execFile);
@@ -71,8 +71,11 @@ export const shout = defineHandler({
 });
 `;
 
-/** An empty ESM project with the packed tarball installed (unpacked) and its dependencies linked. */
-async function project(): Promise<string> {
+let made: Promise<string> | null = null;
+/** An empty ESM project with the packed tarball installed (unpacked) and its dependencies linked; made once. */
+const project = (): Promise<string> => (made ??= makeProject());
+
+async function makeProject(): Promise<string> {
   const root = join(dir.path, 'app');
   const modules = join(root, 'node_modules');
   mkdirSync(join(modules, 'nucleus'), { recursive: true });
@@ -109,4 +112,32 @@ describe('system: the packed library', () => {
     const { stdout } = await run(process.execPath, ['main.js', cluster.address], { cwd: root, timeout: 90_000 });
     expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ greeting: 'hello ADA', shouted: 'QUIET!', status: 'completed', refused: 'PayloadError', isError: true });
   }, 180_000);
+
+  it('given the README library examples written out as printed, when the worker and the producer run, then the job completes and the worker stops on SIGTERM', async () => {
+    const root = await project();
+    const readme = readFileSync(join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/```js\n(\/\/ (tasks|worker|producer)\.mjs[^\n]*\n[\s\S]*?)```/g)];
+    expect(blocks.map((b) => b[2])).toEqual(['tasks', 'worker', 'producer']);
+    for (const [, code, name] of blocks) writeFileSync(join(root, `${name}.mjs`), code);
+    cluster ??= await startCluster();
+    const env = { ...process.env, NUCLEUS_MASTER: cluster.address };
+    const worker = spawn(process.execPath, ['worker.mjs'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    worker.stdout.on('data', (d) => (out += d));
+    worker.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((r) => worker.on('exit', (code) => r(code)));
+    try {
+      await waitFor(() => out.includes(`connected to ${cluster!.address}`), `the worker to connect (stdout: ${out}, stderr: ${err})`, 30_000);
+      const { stdout } = await run(process.execPath, ['producer.mjs'], { cwd: root, env, timeout: 60_000 });
+      const lines = stdout.trim().split('\n');
+      expect(lines[0]).toBe("completed { url: 'https://example.com/cat.png', width: 640, resized: true }");
+      expect(lines.filter((l) => /^\d+ (queued|running|completed)$/.test(l))).toHaveLength(4);
+      await waitFor(() => out.split('completed resize').length - 1 === 4, 'four completed events', 30_000);
+    } finally {
+      worker.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(err).toBe('');
+  }, 240_000);
 });
