@@ -13,6 +13,7 @@ PACKAGES=(
   "tmux|command -v tmux"                                              # terminal-UI tests
   "prometheus|command -v prometheus && command -v promtool"           # scrape test, metrics lint
   "iproute2|command -v ip"                                            # chaos tests' network namespaces
+  "iptables|command -v iptables || test -x /usr/sbin/iptables"        # chaos tests: loss and partitions where the kernel has no netem
   "podman|command -v podman"                                          # container test
   "runc|command -v runc || test -x /usr/sbin/runc"                    # container test (crun fails on some cgroup setups)
   "debootstrap|command -v debootstrap || test -x /usr/sbin/debootstrap" # container test's base image

@@ -52,12 +52,13 @@ function childEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
-/** Spawns `node bin/run.js ...args`. */
-export function spawnCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined> } = {}): CliProcess {
+/** Spawns `node bin/run.js ...args`; with `prefix`, through it (`['ip', 'netns', 'exec', ns]`, which execs in place). */
+export function spawnCli(args: string[], options: { cwd?: string; env?: Record<string, string | undefined>; prefix?: string[] } = {}): CliProcess {
   if (!existsSync(join(PROJECT_ROOT, 'dist', 'commands', 'index.js'))) {
     throw new Error('the CLI is not built: run `npm run build` before the system tests');
   }
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const [command, ...rest] = [...(options.prefix ?? []), process.execPath, BIN, ...args];
+  const child = spawn(command, rest, {
     cwd: options.cwd ?? PROJECT_ROOT,
     env: childEnv(options.env ?? {}),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -177,10 +178,10 @@ export interface MasterProcess {
  * Spawns `nucleus master` on 127.0.0.1 with its store at `db`, HTTP disabled, and waits until it
  * prints where it listens. `port` 0 lets it pick one; give the old port to restart in place.
  */
-export async function spawnMaster(options: { db: string; port?: number; httpPort?: number; args?: string[] }): Promise<MasterProcess> {
+export async function spawnMaster(options: { db: string; port?: number; httpPort?: number; host?: string; args?: string[] }): Promise<MasterProcess> {
   const proc = spawnCli([
     'master',
-    '--host', '127.0.0.1',
+    '--host', options.host ?? '127.0.0.1',
     '--port', String(options.port ?? 0),
     '--http-port', String(options.httpPort ?? 0),
     '--db', options.db,

@@ -4,19 +4,19 @@
  * message saying why, while readers that keep up lose nothing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { connect, type ClientHttp2Session } from 'node:http2';
 import { Metadata, type ClientReadableStream } from '@grpc/grpc-js';
 import { startCluster, waitFor, type TestCluster } from '../helpers/cluster.js';
 import { WatchEventsRequest, type JobEvents } from '../../src/rpc/generated/nucleus/v1/jobs.js';
 import { WatchBudget, type WatchReader } from '../../src/master/events.js';
+import { stalledWatcher, type StalledWatcher } from '../helpers/stalled-watcher.js';
 import { WATCH_MAX_TOTAL_BUFFER } from '../../src/rpc/job-service.js';
 
 let cluster: TestCluster | null = null;
 const streams: Array<ClientReadableStream<JobEvents>> = [];
-const sessions: ClientHttp2Session[] = [];
+const stalledOnes: StalledWatcher[] = [];
 afterEach(async () => {
   for (const s of streams.splice(0)) s.cancel();
-  for (const s of sessions.splice(0)) s.destroy();
+  for (const s of stalledOnes.splice(0)) s.close();
   await cluster?.close();
   cluster = null;
 });
@@ -40,38 +40,13 @@ function liveReader(c: TestCluster): Watched {
   return w;
 }
 
-/**
- * A reader that stops reading: a raw HTTP/2 stream, paused, on its own connection, so that flow
- * control really holds the master back (a grpc-js client would read on into its own memory).
- */
-function stalledReader(c: TestCluster): { resume(): void; status(): { code: number; details: string } | null } {
-  const session = connect(`http://${c.address}`);
-  sessions.push(session);
-  const stream = session.request({ ':method': 'POST', ':path': '/nucleus.v1.JobService/WatchEvents', 'content-type': 'application/grpc', te: 'trailers' });
-  stream.end(Buffer.alloc(5)); // one empty WatchEventsRequest: no compression flag, length 0
-  stream.pause();
-  let status: { code: number; details: string } | null = null;
-  const take = (headers: Record<string, unknown>) => {
-    if (headers['grpc-status'] !== undefined) status ??= { code: Number(headers['grpc-status']), details: decodeURIComponent(String(headers['grpc-message'] ?? '')) };
-  };
-  stream.on('response', take);
-  stream.on('trailers', take);
-  stream.on('error', () => undefined);
-  return {
-    resume: () => {
-      stream.on('data', () => undefined);
-      stream.resume();
-    },
-    status: () => status,
-  };
-}
-
 describe('WatchEvents: slow readers', () => {
   it('given eight readers that stop reading and one that keeps up, when 60,000 jobs are submitted, then the stalled ones furthest behind are dropped RESOURCE_EXHAUSTED with the reason, and the live one stays and accounts for every event', async () => {
     cluster = await startCluster();
     const c = cluster;
     const live = liveReader(c);
-    const stalled = Array.from({ length: 8 }, () => stalledReader(c));
+    const stalled = Array.from({ length: 8 }, () => stalledWatcher(c.address));
+    stalledOnes.push(...stalled);
     // Given every stream is open (a first event reaches the live reader).
     await c.client.call('submitJob', { job: { type: 'echo' } });
     await waitFor(() => live.events >= 1, 'the live reader to see the first job');
