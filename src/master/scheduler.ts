@@ -74,6 +74,12 @@ export class WorkerSession {
   /** Leases occupying this worker's slots: job id -> attempt. */
   readonly held = new Map<number, number>();
   lastSeen: number;
+  /** Heard from last, or the end of a master stall if later: what the heartbeat timeout counts from. */
+  get judgedFrom(): number {
+    return Math.max(this.lastSeen, this.stallEndedAt);
+  }
+  /** When the master last came back from a stall (see Scheduler.afterStall). */
+  stallEndedAt = 0;
   draining = false;
   alive = true;
   jobsDone = 0;
@@ -348,7 +354,7 @@ export class Scheduler {
     const now = this.now();
     const secret = hello.sessionSecret ? hashSecret(hello.sessionSecret) : '';
     const previous = this.sessions.get(hello.workerId);
-    if (previous && previous.alive && now - previous.lastSeen <= this.options.heartbeatTimeoutMs && (secret === '' || previous.secret !== secret)) {
+    if (previous && previous.alive && now - previous.judgedFrom <= this.options.heartbeatTimeoutMs && (secret === '' || previous.secret !== secret)) {
       throw idInUse(previous, now);
     }
     const session = new WorkerSession(hello, link, now, secret);
@@ -455,7 +461,7 @@ export class Scheduler {
     for (const lease of this.leases.values()) {
       if (lease.session === session) {
         lease.session = null;
-        lease.orphanDeadline = session.lastSeen + this.options.heartbeatTimeoutMs;
+        lease.orphanDeadline = session.judgedFrom + this.options.heartbeatTimeoutMs;
       }
     }
     this.options.logger.info({ worker: session.id, holding: session.held.size }, 'worker disconnected');
@@ -597,7 +603,7 @@ export class Scheduler {
     this.lastSweepAt = at;
     if (late >= STALL_MS) this.afterStall(Math.round(late), now);
     for (const session of [...this.sessions.values()]) {
-      if (now - session.lastSeen <= this.options.heartbeatTimeoutMs) continue;
+      if (now - session.judgedFrom <= this.options.heartbeatTimeoutMs) continue;
       this.options.logger.warn({ worker: session.id, silentMs: now - session.lastSeen, holding: session.held.size }, 'worker declared dead: heartbeat timeout');
       this.sessions.delete(session.id);
       session.alive = false;
@@ -628,7 +634,7 @@ export class Scheduler {
       { stalledMs, workers: this.sessions.size },
       'the master was stalled (its timers fired late); every worker gets a fresh heartbeat window',
     );
-    for (const session of this.sessions.values()) session.lastSeen = now;
+    for (const session of this.sessions.values()) session.stallEndedAt = now;
     for (const lease of this.leases.values()) {
       lease.deadline += stalledMs;
       if (lease.session === null) lease.orphanDeadline = Math.max(lease.orphanDeadline, now + this.options.heartbeatTimeoutMs);

@@ -44,6 +44,9 @@ export const protobufFileName = "nucleus/v1/worker.proto";
  * 5. The master may send Cancel (abort these leases) and Drain (take no more work; finish up).
  *    A worker that stops sends Goodbye with the leases it did not start, which go back to the
  *    front of their queue at once without counting as a failed attempt.
+ * 6. Every list (assignments, results, acks, heartbeat reports) may come in several messages:
+ *    each side splits what it sends to fit the other's message limit (the master takes
+ *    messages of Welcome.max_result_bytes plus 64 KiB).
  */
 
 export enum Outcome {
