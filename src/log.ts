@@ -16,6 +16,12 @@ export interface LogOptions {
   name?: string;
 }
 
+function errorLine(value: unknown): string {
+  const e = value as { type?: string; message?: string; code?: string } | null;
+  if (!e || typeof e !== 'object') return String(value);
+  return `${e.type ?? 'Error'}${e.code ? ` ${e.code}` : ''}: ${String(e.message ?? '').replace(/\s*\n\s*/g, ' ')}`;
+}
+
 export function createLogger(options: LogOptions): Logger {
   const pretty = options.pretty ?? Boolean(process.stderr.isTTY);
   if (pretty) {
@@ -24,7 +30,16 @@ export function createLogger(options: LogOptions): Logger {
     // terminal does not need log formatting off the main thread.
     return pino(
       { level: options.level, name: options.name },
-      pinoPretty({ destination: 2, sync: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }),
+      pinoPretty({
+        destination: 2,
+        sync: true,
+        translateTime: 'HH:MM:ss.l',
+        ignore: 'pid,hostname,err',
+        // One line per event, as the README promises: fields inline, and an error as its message
+        // after the event's (the stack is in the JSON logs, which a pipe or file gets).
+        singleLine: true,
+        messageFormat: (log, messageKey) => `${String(log[messageKey] ?? '')}${log.err ? ` (${errorLine(log.err)})` : ''}`,
+      }),
     );
   }
   return pino({ level: options.level, name: options.name, base: { pid: process.pid } }, pino.destination({ fd: 2, sync: false }));

@@ -8,6 +8,7 @@ import { ErrorCode, toNucleusError, NucleusError } from '../errors.js';
 import { resolveClientConfig, type ClientSecurityFlags } from '../config.js';
 import { MasterClient } from '../rpc/client.js';
 import { EXIT_CODES_HELP, exitCodeFor } from './exit-codes.js';
+import { NucleusCommand, problemOf } from './usage.js';
 
 /** How a client or worker reaches a master that asks for a token or serves TLS. */
 export function securityFlags(helpGroup?: string) {
@@ -35,7 +36,7 @@ export function reportError(command: Command, error: unknown, json: boolean): vo
   void command;
 }
 
-export abstract class ClientCommand extends Command {
+export abstract class ClientCommand extends NucleusCommand {
   static override baseFlags = {
     master: Flags.string({
       char: 'm',
@@ -82,7 +83,7 @@ export abstract class ClientCommand extends Command {
     if (!(error instanceof NucleusError) && error.oclif?.exit !== undefined) {
       // oclif's own errors (a bad flag or argument) are usage errors; under --json they are JSON too.
       if (!this.jsonOutput || (error as { code?: string }).code === 'EEXIT') return super.catch(error);
-      reportError(this, new NucleusError(ErrorCode.InvalidArgument, error.message), true);
+      reportError(this, new NucleusError(ErrorCode.InvalidArgument, problemOf(error.message)), true);
       return undefined;
     }
     reportError(this, error, this.jsonOutput);

@@ -1,22 +1,23 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { EXIT_CODES_HELP } from './exit-codes.js';
+import { NucleusCommand } from './usage.js';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
 import { LOG_LEVELS, type LogLevel } from '../log.js';
 import { DEFAULT_MASTER } from '../rpc/client.js';
 
-export class Dev extends Command {
+export class Dev extends NucleusCommand {
   static override summary = 'Run a master and workers in one process, for a first try and local development.';
   static override description = EXIT_CODES_HELP;
   static override examples = ['<%= config.bin %> dev', '<%= config.bin %> dev --demo', '<%= config.bin %> dev --workers 4 --db ./dev.db --handlers ./handlers.mjs'];
   static override flags = {
-    port: Flags.integer({ summary: 'gRPC port. Default: 50051.', default: 50051, min: 0, max: 65535 }),
-    'http-port': Flags.integer({ summary: 'HTTP port; 0 disables it. Default: 8000.', default: 8000, min: 0, max: 65535 }),
+    port: Flags.integer({ summary: 'gRPC port.', default: 50051, min: 0, max: 65535 }),
+    'http-port': Flags.integer({ summary: 'HTTP port; 0 disables it.', default: 8000, min: 0, max: 65535 }),
     db: Flags.string({ summary: 'SQLite file. Default: a new temporary file.' }),
-    workers: Flags.integer({ summary: 'Workers to start. Default: 2.', default: 2, min: 0, max: 64 }),
-    concurrency: Flags.integer({ char: 'c', summary: 'Concurrency of each worker. Default: 4.', default: 4, min: 1, max: 1024 }),
+    workers: Flags.integer({ summary: 'Workers to start.', default: 2, min: 0, max: 64 }),
+    concurrency: Flags.integer({ char: 'c', summary: 'Concurrency of each worker.', default: 4, min: 1, max: 1024 }),
     handlers: Flags.string({ summary: 'Module with your own handlers.' }),
     demo: Flags.boolean({ summary: 'Submit a few jobs, print their results, and stop.' }),
-    'log-level': Flags.string({ summary: 'Log level. Default: warn.', default: 'warn', options: [...LOG_LEVELS] }),
+    'log-level': Flags.string({ summary: 'Log level.', default: 'warn', options: [...LOG_LEVELS] }),
   };
 
   async run(): Promise<void> {

@@ -1,9 +1,10 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { EXIT_CODES_HELP } from './exit-codes.js';
+import { NucleusCommand } from './usage.js';
 import { UI_MODES, isLoopback, resolveMasterConfig } from '../config.js';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
 
-export class Master extends Command {
+export class Master extends NucleusCommand {
   static override summary = 'Run the master: the durable job store and scheduler, serving gRPC (and HTTP for metrics, health and REST).';
   static override description = EXIT_CODES_HELP;
   static override examples = ['<%= config.bin %> master', '<%= config.bin %> master --port 50051 --db ./nucleus.db --heartbeat-timeout 10s'];

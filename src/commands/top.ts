@@ -10,8 +10,8 @@ export class Top extends ClientCommand {
   static override examples = ['<%= config.bin %> top', '<%= config.bin %> top --master 10.0.0.5:50051', '<%= config.bin %> top --once --status failed', '<%= config.bin %> top --once --json'];
   static override flags = {
     once: Flags.boolean({ summary: 'Print one snapshot and exit (the default when stdout or stdin is not a terminal).' }),
-    status: Flags.string({ summary: 'Jobs listed in the snapshot. Default: running.', options: [...JOB_TABS], default: 'running' }),
-    limit: Flags.integer({ char: 'n', summary: `Jobs listed in the snapshot, 1..${JOBS_PAGE_LIMIT}. Default: 20.`, min: 1, max: JOBS_PAGE_LIMIT, default: 20 }),
+    status: Flags.string({ summary: 'Jobs listed in the snapshot.', options: [...JOB_TABS], default: 'running' }),
+    limit: Flags.integer({ char: 'n', summary: `Jobs listed in the snapshot, 1..${JOBS_PAGE_LIMIT}.`, min: 1, max: JOBS_PAGE_LIMIT, default: 20 }),
   };
 
   async run(): Promise<void> {

@@ -1,5 +1,6 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { EXIT_CODES_HELP } from './exit-codes.js';
+import { NucleusCommand } from './usage.js';
 import { hostname } from 'node:os';
 import { resolveWorkerConfig } from '../config.js';
 import { createWorker } from '../services/worker.js';
@@ -7,7 +8,7 @@ import type { RunningWorkerMetrics } from '../worker/worker-metrics.js';
 import { failStartup, roleLogger, runUntilSignal } from './lifecycle.js';
 import { securityFlags } from './base.js';
 
-export class Worker extends Command {
+export class Worker extends NucleusCommand {
   static override summary = 'Run a worker: takes jobs from the master over one stream and runs their handlers.';
   static override description = EXIT_CODES_HELP;
   static override examples = ['<%= config.bin %> worker --id w1', '<%= config.bin %> worker --id w2 --concurrency 16 --queues default,emails --handlers ./handlers.mjs'];

@@ -14,6 +14,7 @@ import { COMMAND_LOADERS, COMMAND_MANIFEST } from 'nucleus:bundled-commands';
 import { sqliteAddonLoader } from './native-addon.js';
 import { mainContextImporter } from './module-importer.js';
 import { bundledLoadOptions, type BundledPackage } from './oclif-root.js';
+import { routeArgs } from '../commands/route.js';
 
 /** package.json's name, version and oclif section, embedded by the bundler (esbuild `define`). */
 declare const NUCLEUS_PACKAGE: BundledPackage;
@@ -42,8 +43,14 @@ async function wire(): Promise<void> {
 
 async function main(): Promise<void> {
   const commands = { manifest: COMMAND_MANIFEST, loaders: COMMAND_LOADERS, beforeLoad: wire };
+  const routed = routeArgs(process.argv.slice(2), Object.keys(COMMAND_MANIFEST.commands));
+  if ('error' in routed) {
+    process.stderr.write(`${routed.error}\n`);
+    process.exitCode = routed.exitCode;
+    return;
+  }
   const loadOptions = await bundledLoadOptions(NUCLEUS_PACKAGE, commands, dirname(process.execPath));
-  await execute({ loadOptions, args: process.argv.slice(2) });
+  await execute({ loadOptions, args: routed.args });
 }
 
 main().catch((error: unknown) => {

@@ -228,9 +228,13 @@ export class SqliteJobStore implements JobStore {
       this.db = new Database(options.path, nativeBinding ? { nativeBinding: nativeBinding as string } : {});
     } catch (error) {
       this.releaseLock();
-      throw new NucleusError(ErrorCode.Unavailable, `cannot open the job store ${options.path}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      // Worded as checkIdentity's refusal below: both are a file or directory that cannot be written.
+      const code = (error as { code?: string }).code || 'error';
+      throw new NucleusError(
+        ErrorCode.Unavailable,
+        `cannot open the job store ${options.path} read-write (${code}: ${(error as Error).message}); check that the file and its directory are writable`,
+        { cause: error },
+      );
     }
     try {
       this.checkIdentity(options.path);

@@ -295,6 +295,13 @@ describe('REST stats, queues and aliases', () => {
     const all = await call('GET', '/get_all_jobs');
     expect(all.status).toBe(200);
     expect(all.body.jobs.map((j: { id: string }) => j.id)).toEqual([newer.body.job_id, older.body.job_id]);
+    // A page, as the README says (50 by default): the last page has an empty next_page_token, and
+    // a token continues where the page ended.
+    expect(all.body.nextPageToken).toBe('');
+    const first = await call('GET', '/get_all_jobs?limit=1');
+    expect(first.body.jobs.map((j: { id: string }) => j.id)).toEqual([newer.body.job_id]);
+    const rest = await call('GET', `/get_all_jobs?limit=1&page_token=${first.body.nextPageToken}`);
+    expect(rest.body.jobs.map((j: { id: string }) => j.id)).toEqual([older.body.job_id]);
     // Listings leave payloads out (as gRPC ListJobs does); one job's GET has it.
     expect(all.body.jobs[0]).toMatchObject({ type: 'echo', status: 'completed', payload: null });
     expect((await call('GET', `/v1/jobs/${newer.body.job_id}`)).body.payload).toEqual({ x: 1 });

@@ -118,6 +118,24 @@ describe('system: the single executable, alone in an empty directory', () => {
     for (const id of Object.keys(COMMANDS)) expect(help.stdout).toMatch(new RegExp(`^ {2}${id} `, 'm'));
   });
 
+  it('given the binary, when help is asked for as a person would and a command is mistyped, then help shows and the mistake gets a suggestion', async () => {
+    for (const args of [['help', 'submit'], ['submit', '-h']]) {
+      const shown = await nucleus(...args);
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(shown.stdout).toContain('$ nucleus submit TYPE [PAYLOAD]');
+    }
+    const typo = await nucleus('sumbit', 'echo');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr.trim()).toBe('nucleus: sumbit is not a nucleus command; did you mean submit? (`nucleus --help` lists them)');
+    const missing = await nucleus('submit');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^nucleus: Missing 1 required arg: type \(Job type/),
+      'Usage: nucleus submit TYPE [PAYLOAD] [FLAGS]',
+      'See `nucleus submit --help` for every flag and argument.',
+    ]);
+  });
+
   it('given a master and two workers run by the binary, when 200 jobs are submitted, then all complete, on both workers, with the right results', async () => {
     // Given: a user's handler module, an ES module beside the binary.
     writeFileSync(join(home, 'handlers.mjs'), 'export async function shout(payload) { return { text: String(payload.text).toUpperCase() }; }\n');

@@ -5,9 +5,11 @@
  * naming the flag) and nothing is written, or, for the pause, done with a warning.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cluster.js';
-import { killAll, runCli, spawnMaster, type MasterProcess } from '../helpers/process.js';
+import { PROJECT_ROOT, killAll, runCli, spawnMaster, type MasterProcess } from '../helpers/process.js';
 import { MasterClient } from '../../src/rpc/client.js';
 
 let dir: ReturnType<typeof tempDir>;
@@ -96,5 +98,28 @@ describe('system: pausing a queue that has no jobs', () => {
     // Under --json stdout stays one document; the warning is on stderr and in the document.
     const asJson = await nucleus('resume', 'emials', '--json');
     expect(JSON.parse(asJson.stdout)).toMatchObject({ queue: 'emials', paused: false, warning: expect.stringContaining('has no jobs') });
+  });
+});
+
+describe('system: a store in a directory that cannot be written', () => {
+  it('given a read-only directory and a user who cannot write it, when the master starts there, then one line says so as the README does, exit non-zero', async () => {
+    // Root may write anywhere, so the master runs as nobody (setpriv), with a HOME of its own.
+    const ro = tempDir('nucleus-ro-');
+    const home = tempDir('nucleus-home-');
+    try {
+      chmodSync(ro.path, 0o555);
+      chmodSync(home.path, 0o777);
+      const child = spawnSync(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(PROJECT_ROOT, 'bin', 'run.js'), 'master', '--port', '0', '--http-port', '0', '--db', join(ro.path, 'nucleus.db')],
+        { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: home.path, CI: 'true' }, timeout: 30_000 },
+      );
+      expect(child.status).not.toBe(0);
+      expect(child.stderr.trimEnd().split('\n'), child.stderr).toHaveLength(1);
+      expect(child.stderr).toBe(`nucleus: cannot open the job store ${join(ro.path, 'nucleus.db')} read-write (SQLITE_CANTOPEN: unable to open database file); check that the file and its directory are writable\n`);
+    } finally {
+      ro.cleanup();
+      home.cleanup();
+    }
   });
 });
