@@ -5,7 +5,7 @@
  */
 import { existsSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { SqliteJobStore } from '../store/sqlite-store.js';
+import { SqliteJobStore, refuseIfInUse } from '../store/sqlite-store.js';
 import { ErrorCode, NucleusError } from '../errors.js';
 import { startCheckpointer } from '../store/checkpointer.js';
 import { Master } from '../master/master.js';
@@ -39,7 +39,9 @@ export async function startMaster(
   logger: Logger,
   extras: { clock?: Clock; http?: MasterPlugin; nativeBinding?: string | object } = {},
 ): Promise<RunningMaster> {
-  // Ports first: a master that cannot listen must not have created a store file on its way out.
+  // A store in use first, then the ports (often taken by that same other master), then the store:
+  // a master that cannot listen must not have created a store file on its way out.
+  refuseIfInUse(config.dbPath, extras.nativeBinding);
   await portIsFree(config.host, config.port, 'gRPC', '--port');
   if (extras.http && config.httpPort) await portIsFree(config.host, config.httpPort, 'HTTP', '--http-port');
   const created = config.dbPath !== ':memory:' && !existsSync(config.dbPath);

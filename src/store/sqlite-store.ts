@@ -21,7 +21,7 @@ import { ErrorCode, NucleusError } from '../errors.js';
 import { isTerminal, type AttemptRecord, type JobRecord, type JobStatus, type NewJob } from '../core/job.js';
 import { APPLICATION_ID, MIGRATIONS } from './migrations.js';
 import { IdMark, idMarkPath } from './id-mark.js';
-import { lockStore, type StoreHolder } from './store-lock.js';
+import { lockPath, lockStore, type StoreHolder } from './store-lock.js';
 import { hostname } from 'node:os';
 import type {
   AttemptEnd,
@@ -721,6 +721,19 @@ export class SqliteJobStore implements JobStore {
       this.releaseLock();
     }
   }
+}
+
+/**
+ * Throws REFUSED, naming the holder, when another opener holds the store at `path`, and creates
+ * nothing: a master asks this first, so that a second master on a store in use hears that, not
+ * that its ports are taken (which they often are, by the first).
+ */
+export function refuseIfInUse(path: string, nativeBinding?: string | object): void {
+  // A holder always has the lock file: without one, nobody holds the store.
+  if (path === ':memory:' || !existsSync(lockPath(path))) return;
+  const lock = lockStore(path, nativeBinding ?? defaultNativeBinding?.());
+  if (lock.ok) lock.release();
+  else if (lock.busy) throw inUse(path, lock.holder);
 }
 
 function inUse(path: string, holder: StoreHolder | null): NucleusError {

@@ -45,6 +45,10 @@ describe('store lock', () => {
     expect(second.stderr.trimEnd()).toMatch(
       new RegExp(`^nucleus: the job store .*x\\.db is in use by process ${first.proc.pid} on ${hostname()} \\(this host\\), since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z; stop that one first, or use another store file$`),
     );
+    // Also when it asks for the ports the first one holds: the store is what to hear about.
+    const samePorts = await runCli(['master', '--host', '127.0.0.1', '--port', String(first.port), '--http-port', '0', '--db', db]);
+    expect(samePorts.code, samePorts.stderr).toBe(5);
+    expect(samePorts.stderr.trimEnd()).toContain(`x.db is in use by process ${first.proc.pid}`);
     const dev = await runCli(['dev', '--db', db, '--port', '0', '--http-port', '0', '--workers', '0']);
     expect(dev.code, dev.stderr).toBe(5);
     expect(dev.stderr.trimEnd().split('\n'), dev.stderr).toHaveLength(1);
