@@ -12,6 +12,7 @@ set -euo pipefail
 PACKAGES=(
   "tmux|command -v tmux"                                              # terminal-UI tests
   "prometheus|command -v prometheus && command -v promtool"           # scrape test, metrics lint
+  "chromium|test -x /usr/bin/chromium"                                # dashboard end-to-end tests (playwright-core drives it)
   "iproute2|command -v ip"                                            # chaos tests' network namespaces
   "iptables|command -v iptables || test -x /usr/sbin/iptables"        # chaos tests: loss and partitions where the kernel has no netem
   "podman|command -v podman"                                          # container test

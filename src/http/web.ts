@@ -57,6 +57,7 @@ function page(assets: Map<string, WebAsset>, options: WebOptions, sessions: WebS
 <meta name="color-scheme" content="light dark">
 <meta name="nucleus-config" content="${attribute(JSON.stringify(config))}">
 <title>Nucleus</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${options.prefix}/assets/${find('style.css')}">
 <script type="module" src="${options.prefix}/assets/${find('main.js')}"></script>
 </head>

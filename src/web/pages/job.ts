@@ -57,7 +57,7 @@ export function Job({ id, readOnly }: { id: string; readOnly: boolean }) {
   };
   if (!job) return html`<section><h1>Job ${id}</h1><${ErrorLine} error=${error} />${error ? null : html`<p class="muted">Loading…</p>`}</section>`;
   const timeline: Array<[string, string | null, string]> = [['created', job.createdAt, '']];
-  if (job.runAt !== job.createdAt) timeline.push(['due', job.runAt, '']);
+  if (new Date(job.runAt).getTime() > new Date(job.createdAt).getTime() + 1000) timeline.push(['due', job.runAt, '']);
   for (const a of job.attempts) {
     timeline.push([`attempt ${a.number} started`, a.startedAt, `on ${a.workerId}`]);
     if (a.finishedAt) timeline.push([`attempt ${a.number} ${a.outcome}`, a.finishedAt, duration(new Date(a.finishedAt).getTime() - new Date(a.startedAt).getTime())]);
