@@ -15,6 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
+import { isSea } from 'node:sea';
 import { invalidArgument } from '../errors.js';
 import { nameSchema } from '../core/validation.js';
 import type { HandlerContext, HandlerMap } from '../handlers/handler.js';
@@ -105,6 +106,10 @@ export class IsolatedPool {
 
   /** Starts one runner, which loads the module and tells the job types it serves. */
   static async start(options: IsolatedPoolOptions): Promise<{ pool: IsolatedPool; handlers: HandlerMap }> {
+    if (options.mode === 'process' && isSea()) {
+      // The child would be this executable, which runs oclif, not Node's `-e`.
+      throw invalidArgument('--isolation', 'process is not available in the single executable; use thread (the same guarantees) or run the npm package');
+    }
     const pool = new IsolatedPool(options);
     const types = await new Promise<string[]>((resolve, reject) => {
       const runner = pool.spawn((r, m) => {
