@@ -156,6 +156,14 @@ export class MasterMetrics {
       },
     });
     new Gauge({
+      name: 'nucleus_result_waiters',
+      help: 'Result waits in progress (GetJobResult with wait, REST ?wait=); each ends when its caller hangs up.',
+      registers,
+      collect() {
+        this.set(master.resultWaiters);
+      },
+    });
+    new Gauge({
       name: 'nucleus_master_state',
       help: 'The master lifecycle state: 1 for the current one.',
       labelNames: ['state'],

@@ -32,6 +32,11 @@ function heldBytes(): number {
   return m.heapUsed + m.external;
 }
 
+async function waitersMetric(base: string): Promise<number> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  return Number(/^nucleus_result_waiters (\d+)$/m.exec(text)?.[1]);
+}
+
 async function largeQueuedJob(c: TestCluster): Promise<string> {
   // No worker: the job stays queued, so every wait lasts until its caller gives up.
   const { jobId } = await c.client.call('submitJob', { job: { type: 'echo', payload: Buffer.from(JSON.stringify({ pad: 'p'.repeat(PAYLOAD_BYTES) })) } });
@@ -56,8 +61,10 @@ describe('abandoned result waits', () => {
     const held = heldBytes() - before;
     // Before the fix each waiter kept its own copy of the job: 200 x 900 KB = 180 MB.
     expect(held, `${(held / 2 ** 20).toFixed(1)} MiB held by ${WAITERS} waiters`).toBeLessThan(40 * 2 ** 20);
+    expect(await waitersMetric(c.base)).toBe(WAITERS);
     for (const req of requests) req.destroy();
     await waitFor(() => master.resultWaiters === 0, `every waiter to go with its caller (left: ${master.resultWaiters})`, 10_000);
+    expect(await waitersMetric(c.base)).toBe(0);
     expect(master.state).toBe('running');
   });
 
