@@ -172,7 +172,7 @@ function nodeGyp() {
  * better-sqlite3's addon compiled against the headers of the Node in `nodedir`, from the sources
  * in node_modules/better-sqlite3, cached per better-sqlite3 and Node version.
  */
-export function sqliteAddonFor({ nodedir, version }) {
+export function sqliteAddonFor({ node, nodedir, version }) {
   const source = dirname(require.resolve('better-sqlite3/package.json'));
   const sqliteVersion = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')).version;
   const cacheDir = join(BINARY_NODE_DIR, 'cache');
@@ -183,10 +183,20 @@ export function sqliteAddonFor({ nodedir, version }) {
   try {
     for (const entry of ['binding.gyp', 'src', 'deps', 'package.json']) cpSync(join(source, entry), join(work, entry), { recursive: true });
     const gyp = nodeGyp();
-    const result = spawnSync(gyp[0], [...gyp.slice(1), 'rebuild', '--release', `--nodedir=${nodedir}`, '--jobs=max'], { cwd: work, encoding: 'utf8' });
+    // node-gyp lets npm's configuration in the environment (npm_config_*, set when this runs under
+    // `npm run` or `npm test`) override its command line, so a `nodedir` in an npmrc would win over
+    // ours: those variables are left out, and ours is given both ways.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_(config|package_config_node_gyp)_/i.test(key)));
+    env.npm_config_nodedir = nodedir;
+    const result = spawnSync(gyp[0], [...gyp.slice(1), 'rebuild', '--release', `--nodedir=${nodedir}`, '--jobs=max'], { cwd: work, encoding: 'utf8', env });
     if (result.status !== 0) throw new Error(`compiling better-sqlite3 ${sqliteVersion} for Node ${version} failed:\n${(result.stdout ?? '').slice(-2000)}${(result.stderr ?? result.error?.message ?? '').slice(-2000)}`);
+    const built = join(work, 'build', 'Release', 'better_sqlite3.node');
+    // Loaded once by the Node it is for before it is cached: an addon built against other headers
+    // would otherwise be found only when the binary first opens a store.
+    const loads = spawnSync(node, ['-e', 'process.dlopen({ exports: {} }, process.argv[1])', built], { encoding: 'utf8' });
+    if (loads.status !== 0) throw new Error(`the SQLite addon compiled for Node ${version} does not load in it:\n${loads.stderr}`);
     const partial = `${cached}.${process.pid}.tmp`;
-    copyFileSync(join(work, 'build', 'Release', 'better_sqlite3.node'), partial);
+    copyFileSync(built, partial);
     renameSync(partial, cached);
     return cached;
   } finally {
