@@ -105,7 +105,7 @@ export class MasterClient {
     const full = (REQUESTS[method] as unknown as { fromPartial(o: unknown): RequestOf<M> }).fromPartial(request);
     return new Promise((resolve, reject) => {
       fn.call(this.raw, full, new Metadata() as never, { deadline: Date.now() + timeoutMs }, (error, response) => {
-        if (error) reject(fromServiceError(error, this.options.address));
+        if (error) reject(fromServiceError(error, this.options.address, this.options.tls != null));
         else resolve(response);
       });
     });
@@ -225,7 +225,7 @@ export class MasterClient {
         return;
       }
       const failure = error
-        ? fromServiceError(error, this.options.address)
+        ? fromServiceError(error, this.options.address, this.options.tls != null)
         : new NucleusError(ErrorCode.Unavailable, `the master at ${this.options.address} closed the submit stream`);
       for (const b of batches) {
         clearTimeout(b.timer);

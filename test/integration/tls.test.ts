@@ -88,10 +88,14 @@ describe('tls: server certificate', () => {
     expect(jobId).toBe('1');
     const before = storeSnapshot(cluster!.dbPath);
 
+    // Each failure says what is wrong and which flag fixes it, not OpenSSL's or grpc-js's words.
     const wrongCa = await refused(client(trusting(rogue)));
     expect(wrongCa.code).toBe('UNAVAILABLE');
+    expect(wrongCa.message).toBe(`cannot reach the master at ${cluster!.host}: the master's certificate is not signed by the CA in --tls-ca; give the CA that signed it`);
     const plaintext = await refused(client(null));
     expect(plaintext.code).toBe('UNAVAILABLE');
+    expect(plaintext.message).toMatch(/: the connection was dropped while it was being set up; if the master serves TLS, connect with --tls-ca/);
+    expect(plaintext.message).not.toMatch(/Resolution note|SSL routines/);
 
     expect(storeSnapshot(cluster!.dbPath)).toEqual(before);
   });
@@ -117,13 +121,33 @@ describe('tls: server certificate', () => {
   });
 });
 
+describe('tls: what a failed handshake says', () => {
+  it('given a plaintext master, when a client connects with --tls-ca, then it is told the master speaks plaintext', async () => {
+    await tlsCluster({});
+    const e = await refused(client(trusting(good)));
+    expect(e.message).toBe(`cannot reach the master at ${cluster!.host}: the master speaks plaintext, not TLS; leave out --tls-ca (or start the master with --tls-cert and --tls-key)`);
+  });
+
+  it('given a TLS master reached by an address its certificate does not name, then the message names the certificate\'s addresses and the fix', async () => {
+    await tlsCluster({ ...serverTls(false), host: '0.0.0.0' });
+    const c = new MasterClient({ address: `127.0.0.2:${cluster!.running.grpcPort}`, timeoutMs: 3_000, tls: trusting(good) });
+    clients.push(c);
+    const e = await refused(c);
+    expect(e.message).toBe(`cannot reach the master at 127.0.0.2:${cluster!.running.grpcPort}: the master's certificate is not valid for this name (it is for 127.0.0.1); give --master a name or address in its certificate, or add this one to its subjectAltName`);
+  });
+});
+
 describe('tls: mutual TLS', () => {
   it('given --tls-client-ca, when a client shows no certificate or one from another CA, then the handshake fails and nothing is written; with one from the CA it works', async () => {
     await tlsCluster(serverTls(true));
     const before = storeSnapshot(cluster!.dbPath);
 
-    expect((await refused(client(trusting(good)))).code).toBe('UNAVAILABLE');
-    expect((await refused(client(trusting(good, rogue)))).code).toBe('UNAVAILABLE');
+    const noCert = await refused(client(trusting(good)));
+    expect(noCert.code).toBe('UNAVAILABLE');
+    expect(noCert.message).toBe(`cannot reach the master at ${cluster!.host}: the master asks for a client certificate (mutual TLS); give --tls-cert and --tls-key (signed by the CA the master trusts)`);
+    const otherCa = await refused(client(trusting(good, rogue)));
+    expect(otherCa.code).toBe('UNAVAILABLE');
+    expect(otherCa.message).toMatch(/: (the master does not trust this client certificate|the master ended the TLS handshake).*--tls-client-ca/);
     expect(storeSnapshot(cluster!.dbPath)).toEqual(before);
 
     const ok = client(trusting(good, good));

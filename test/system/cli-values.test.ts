@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cluster.js';
 import { PROJECT_ROOT, killAll, runCli, spawnMaster, type MasterProcess } from '../helpers/process.js';
@@ -53,6 +53,22 @@ describe('system: payloads that start like JSON must be JSON', () => {
     expect(code, stderr).toBe(0);
     const { job } = await client.call('getJobStatus', { jobId: JSON.parse(stdout).id });
     expect(Buffer.from(job!.payload).toString()).toBe('"hello"');
+  });
+});
+
+describe('system: payloads over the master\'s limit', () => {
+  it.each([
+    ['1.06 MB (the master\'s own check)', 1_060_000, /^nucleus: job\.payload: 1060000 bytes is over the limit of 1048576 bytes \(--max-payload\)$/],
+    ['2 MB (the transport\'s check)', 2_000_000, /^nucleus: the request is 20000\d\d bytes, over the master's limit of 1114112 bytes for one message \(its --max-payload, 1048576 bytes, plus 64 KiB\): .*--max-payload$/],
+  ])('given a payload of %s, when submitted, then one line names --max-payload and the limit, exit 2, nothing written', async (_what, bytes, line) => {
+    const file = join(dir.path, `payload-${bytes}`);
+    writeFileSync(file, Buffer.alloc(bytes, 'a'));
+    const before = await submittedSoFar();
+    const { code, stderr } = await nucleus('submit', 'echo', '--payload-file', file);
+    expect(code).toBe(2);
+    expect(stderr.trimEnd().split('\n'), stderr).toHaveLength(1);
+    expect(stderr.trimEnd()).toMatch(line);
+    expect(await submittedSoFar()).toBe(before);
   });
 });
 
