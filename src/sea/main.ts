@@ -12,7 +12,7 @@ import * as sea from 'node:sea';
 import { execute } from '@oclif/core';
 import { COMMAND_LOADERS, COMMAND_MANIFEST } from 'nucleus:bundled-commands';
 import { sqliteAddonLoader } from './native-addon.js';
-import { mainContextImporter } from './module-importer.js';
+import { mainContextImporter, provideHandlerApi } from './module-importer.js';
 import { bundledLoadOptions, type BundledPackage } from './oclif-root.js';
 import { routeArgs } from '../commands/route.js';
 
@@ -37,6 +37,7 @@ async function wire(): Promise<void> {
     web.setEmbeddedWebAssets(() => sea.getAsset(web.WEB_ASSETS_KEY, 'utf8'));
   }
   loader.setModuleImporter(mainContextImporter());
+  if (sea.isSea()) provideHandlerApi((await import('../worker/isolation-runner.js')).HANDLER_API_SOURCE);
   const options = { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true };
   reflection.setEmbeddedContract(() => protoLoader.loadFileDescriptorSetFromBuffer(Buffer.from(NUCLEUS_CONTRACT, 'base64'), options));
 }

@@ -5,6 +5,7 @@
  * modules and CommonJS files alike, so a user's handler module loads as it would under `node`.
  */
 import vm from 'node:vm';
+import module from 'node:module';
 
 export type ModuleImporter = (url: string) => Promise<unknown>;
 
@@ -36,4 +37,20 @@ export function mainContextImporter(): ModuleImporter {
     });
     return withoutLoaderWarning(() => importer!(url));
   };
+}
+
+/**
+ * Lets handler modules loaded by the executable `import ... from 'nucleus'` although no package
+ * is installed: the specifier resolves to `source` (the handler-side API). Needs
+ * module.registerHooks (Node 22.15 and later, as the executable's Node is); without it, nothing.
+ */
+export function provideHandlerApi(source: string): void {
+  const registerHooks = (module as unknown as { registerHooks?: (hooks: object) => void }).registerHooks;
+  if (typeof registerHooks !== 'function') return;
+  registerHooks({
+    resolve: (specifier: string, context: unknown, next: (s: string, c: unknown) => unknown) =>
+      specifier === 'nucleus' ? { url: 'nucleus:handler-api', shortCircuit: true } : next(specifier, context),
+    load: (url: string, context: unknown, next: (u: string, c: unknown) => unknown) =>
+      url === 'nucleus:handler-api' ? { format: 'module', source, shortCircuit: true } : next(url, context),
+  });
 }

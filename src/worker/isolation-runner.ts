@@ -18,6 +18,15 @@ const onMessage = (f) => (inThread ? wt.parentPort.on('message', f) : process.on
 const moduleUrl = inThread ? wt.workerData.moduleUrl : process.argv[process.argv.length - 1];
 if (!inThread) process.on('disconnect', () => process.exit(0));
 const DEFINED = Symbol.for('nucleus.definedHandler');
+// In the single executable there is no 'nucleus' package on disk: a handler module that imports
+// it gets the handler-side exports from here instead (module.registerHooks, Node 22.15 and later).
+const shim = inThread ? wt.workerData.nucleusShim : null;
+if (shim && typeof require('node:module').registerHooks === 'function') {
+  require('node:module').registerHooks({
+    resolve: (specifier, context, next) => (specifier === 'nucleus' ? { url: 'nucleus:handler-api', shortCircuit: true } : next(specifier, context)),
+    load: (url, context, next) => (url === 'nucleus:handler-api' ? { format: 'module', source: shim, shortCircuit: true } : next(url, context)),
+  });
+}
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'];
 function logger(id, bindings) {
   const l = { child: (more) => logger(id, Object.assign({}, bindings, more)) };
@@ -65,4 +74,25 @@ import(moduleUrl).then((m) => {
   });
   send({ kind: 'ready', types: Object.keys(handlers) });
 }, (e) => send({ kind: 'load-error', message: e && e.message ? e.message : String(e) }));
+`;
+
+/**
+ * What a handler module may import from 'nucleus' when no package is installed (the single
+ * executable): defineHandler and the two errors, standalone. It behaves as lib/define-handler.ts
+ * and handlers/handler.ts do (the worker recognises both by the shared symbol and by name).
+ */
+export const HANDLER_API_SOURCE = String.raw`
+export class NonRetryableError extends Error { name = 'NonRetryableError'; }
+export class PayloadError extends NonRetryableError { name = 'PayloadError'; }
+const DEFINED = Symbol.for('nucleus.definedHandler');
+export function defineHandler({ type, schema, run }) {
+  const parse = (payload) => {
+    const parsed = schema.safeParse(payload);
+    if (parsed.success) return parsed.data;
+    const issues = parsed.error.issues.slice(0, 5).map((i) => (i.path.length ? i.path.map(String).join('.') : '(payload)') + ': ' + i.message);
+    throw new PayloadError('payload of ' + type + ': ' + issues.join('; '));
+  };
+  const handler = async (payload, context) => run(parse(payload), context);
+  return Object.assign(handler, { type, schema, run, parse, [DEFINED]: true });
+}
 `;

@@ -20,7 +20,7 @@ import { invalidArgument } from '../errors.js';
 import { nameSchema } from '../core/validation.js';
 import type { HandlerContext, HandlerMap } from '../handlers/handler.js';
 import type { Logger } from '../log.js';
-import { RUNNER_SOURCE } from './isolation-runner.js';
+import { HANDLER_API_SOURCE, RUNNER_SOURCE } from './isolation-runner.js';
 import { DEFAULT_ABORT_GRACE_MS } from './isolation-mode.js';
 
 
@@ -49,7 +49,7 @@ class Runner {
 
   constructor(mode: 'thread' | 'process', moduleUrl: string, private readonly onMessage: (r: Runner, m: FromRunner) => void, private readonly onExit: (r: Runner, why: string) => void) {
     if (mode === 'thread') {
-      this.thread = new ThreadWorker(RUNNER_SOURCE, { eval: true, workerData: { moduleUrl } });
+      this.thread = new ThreadWorker(RUNNER_SOURCE, { eval: true, workerData: { moduleUrl, nucleusShim: isSea() ? HANDLER_API_SOURCE : null } });
       this.thread.on('message', (m: FromRunner) => this.onMessage(this, m));
       this.thread.on('error', (e) => this.exited(`its thread failed: ${e.message}`));
       this.thread.on('exit', (code) => this.exited(`its thread exited with code ${code}`));

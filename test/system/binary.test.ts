@@ -18,7 +18,7 @@ import { createRequire } from 'node:module';
 import { credentials, loadPackageDefinition, makeGenericClientConstructor, type ChannelCredentials, type Client } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { service as healthDefinition } from 'grpc-health-check';
-import { tempDir, waitFor } from '../helpers/cluster.js';
+import { startCluster, tempDir, waitFor } from '../helpers/cluster.js';
 import { PROJECT_ROOT } from '../helpers/process.js';
 import { MasterClient } from '../../src/rpc/client.js';
 import { JobStatus } from '../../src/rpc/generated/nucleus/v1/jobs.js';
@@ -251,3 +251,43 @@ function fibonacci(n: number): number {
   for (let i = 0; i < n; i += 1) [a, b] = [b, a + b];
   return a;
 }
+
+describe('system: handler modules in the single executable', () => {
+  const HANDLERS = `import { defineHandler, NonRetryableError } from 'nucleus';
+// Any object with safeParse works as a schema; zod's do.
+const schema = { safeParse: (p) => (typeof p?.text === 'string' ? { success: true, data: p } : { success: false, error: { issues: [{ path: ['text'], message: 'expected a string' }] } }) };
+export const loud = defineHandler({ type: 'loud', schema, run: ({ text }) => text.toUpperCase() });
+export function strict() { throw new NonRetryableError('never again'); }
+`;
+
+  it.each([['thread'], ['none']])('given a module that imports nucleus, when the binary worker runs it with --isolation %s, then defineHandler and NonRetryableError work', async (isolation) => {
+    const cluster = await startCluster();
+    try {
+      writeFileSync(join(home, 'api-handlers.mjs'), HANDLERS);
+      const worker = start(['worker', '--id', `api-${isolation}`, '--master', cluster.address, '--handlers', './api-handlers.mjs', '--isolation', isolation, '--log-level', 'warn']);
+      const loud = (await cluster.client.submit({ type: 'loud', payload: Buffer.from('{"text":"hi"}') })).jobId;
+      const refused = (await cluster.client.submit({ type: 'loud', payload: Buffer.from('{"text":7}') })).jobId;
+      const strict = (await cluster.client.submit({ type: 'strict', maxRetries: 3 })).jobId;
+      const job = async (id: string) => (await cluster.client.call('getJobResult', { jobId: id, wait: true, waitTimeoutMs: 20_000 }, 30_000)).job!;
+      expect(Buffer.from((await job(loud)).result).toString()).toBe('"HI"');
+      const bad = await job(refused);
+      expect(bad.status).toBe(JobStatus.JOB_STATUS_FAILED);
+      expect(bad.error).toMatch(/^PayloadError: payload of loud: text: expected a string/);
+      const once = await job(strict);
+      expect(once).toMatchObject({ status: JobStatus.JOB_STATUS_FAILED, attempt: 1 });
+      expect(once.error).toMatch(/^NonRetryableError: never again/);
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      expect(worker.err()).toBe('');
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it('given --isolation process, when the binary worker starts, then it says process needs the npm package and exits 2', async () => {
+    writeFileSync(join(home, 'api-handlers.mjs'), HANDLERS);
+    const r = await nucleus('worker', '--master', '127.0.0.1:1', '--handlers', './api-handlers.mjs', '--isolation', 'process');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe('nucleus: --isolation: process is not available in the single executable; use thread (the same guarantees) or run the npm package');
+  });
+});
