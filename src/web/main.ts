@@ -22,6 +22,8 @@ function useHash(): string {
   const [hash, setHash] = useState(location.hash || '#/');
   useEffect(() => {
     const on = () => setHash(location.hash || '#/');
+    // Effects run after paint: a hash changed in between would otherwise be missed.
+    on();
     window.addEventListener('hashchange', on);
     return () => window.removeEventListener('hashchange', on);
   }, []);

@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
-import { waitFor } from '../helpers/cluster.js';
+import { startCluster, waitFor } from '../helpers/cluster.js';
+import { createHttpGateway } from '../../src/http/plugin.js';
 import { api, startHttpCluster } from './http-helpers.js';
 import type { TestCluster } from '../helpers/cluster.js';
 import type { MasterFlags } from '../../src/config.js';
@@ -173,6 +174,23 @@ describe('live events', () => {
     const other = await readEvents(url, { 'last-event-id': 'zzzz-3' }, (ev) => ev.length >= 2);
     expect(other.slice(0, 2).map((e) => e.event)).toEqual(['hello', 'reset']);
     expect(other[1].data.reason).toBe('restarted');
+  });
+});
+
+describe('live events and the connection limits', () => {
+  it('given request, header and keep-alive timeouts of 200 ms, when a stream stays open five times longer, then it still carries the next change', async () => {
+    const limits = { requestTimeoutMs: 200, headersTimeoutMs: 200, keepAliveTimeoutMs: 200 };
+    const base = await startCluster({ http: createHttpGateway({ port: 0, processMetrics: false, limits }) });
+    cluster = Object.assign(base, { base: `http://127.0.0.1:${base.running.httpPort}` });
+    let id = '';
+    const opened = Date.now();
+    const events = readEvents(`${cluster.base}/v1/events`, {}, (ev) => id !== '' && ev.some((e) => e.event === 'change' && e.data.ids.includes(id)));
+    // Held past every limit on purpose: the point is that none of them ends the stream.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    id = (await call('POST', '/v1/jobs', { type: 'echo', payload: 1 })).body.id;
+    const seen = await events;
+    expect(seen.some((e) => e.event === 'change')).toBe(true);
+    expect(Date.now() - opened).toBeGreaterThanOrEqual(1000);
   });
 });
 

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer as createNetServer } from 'node:net';
 import { createRequire } from 'node:module';
 import { credentials, loadPackageDefinition, makeGenericClientConstructor, type ChannelCredentials, type Client } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
@@ -231,6 +232,35 @@ describe('system: the single executable, alone in an empty directory', () => {
     } finally {
       health.close();
       reflection.close();
+    }
+  });
+
+  it('given a master run by the binary with its HTTP port, when the dashboard is opened, then the page and its assets come from inside the binary (gzip, ETag)', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = createNetServer().listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as { port: number };
+        probe.close(() => resolve(free));
+      });
+    });
+    const web = start(['master', '--host', '127.0.0.1', '--port', '0', '--http-port', String(port), '--db', join(home, 'web.db'), '--log-level', 'warn']);
+    try {
+      await waitFor(() => {
+        if (web.child.exitCode !== null) throw new Error(`the master exited: ${web.err()}`);
+        return web.err().includes('nucleus master listening');
+      }, 'the master to listen', 20_000);
+      const page = await fetch(`http://127.0.0.1:${port}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+      const html = await page.text();
+      const script = /src="(\/assets\/main-[A-Z0-9]+\.js)"/.exec(html)![1];
+      const asset = await fetch(`http://127.0.0.1:${port}${script}`, { headers: { 'accept-encoding': 'gzip' } });
+      expect(asset.status).toBe(200);
+      expect(asset.headers.get('content-encoding')).toBe('gzip');
+      expect(asset.headers.get('etag')).toMatch(/^".+"$/);
+      expect((await asset.text()).length).toBeGreaterThan(10_000);
+    } finally {
+      web.child.kill('SIGTERM');
+      await web.exited;
     }
   });
 
