@@ -26,9 +26,9 @@ COPY package.json package-lock.json ./
 # No install scripts: the build needs better-sqlite3's sources, not an addon for this image's Node.
 RUN npm ci --no-audit --no-fund --ignore-scripts
 # The pinned Node 24 and the SQLite addon compiled for it, in a layer that only a new pin (or a
-# new build script) rebuilds: compiling SQLite is most of a cold build.
+# change of the build scripts) rebuilds: compiling SQLite is most of a cold build.
 COPY scripts/binary-node/package.json scripts/binary-node/package-lock.json ./scripts/binary-node/
-COPY scripts/build-binary.mjs scripts/binary-plugins.mjs ./scripts/
+COPY scripts/*.mjs ./scripts/
 RUN node scripts/build-binary.mjs --prepare
 COPY tsconfig.json tsconfig.build.json ./
 COPY proto ./proto
