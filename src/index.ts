@@ -9,6 +9,8 @@ export type { DefinedHandler, HandlerDefinition, PayloadOf, ResultOf } from './l
 export { Client } from './lib/client.js';
 export type { ClientOptions, JobResult, ListFilter, ResultOptions, Stats } from './lib/client.js';
 export type { JobAttemptInfo, JobEventInfo, JobInfo, JobStatus, SubmitOptions, Submitted } from './lib/job-info.js';
+export { Master } from './lib/master.js';
+export type { MasterEvents, MasterOptions } from './lib/master.js';
 export { Worker } from './lib/worker.js';
 export type { WorkerEvents, WorkerOptions } from './lib/worker.js';
 export type { Isolation } from './worker/isolation-mode.js';
