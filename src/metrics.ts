@@ -130,6 +130,16 @@ export class MasterMetrics {
       },
     });
     new Gauge({
+      name: 'nucleus_jobs_unhandled',
+      help: 'Queued jobs of a type that no connected worker handles (they wait until one connects), by type.',
+      labelNames: ['type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [type, n] of master.coverage.unhandledQueued()) this.set({ type }, n);
+      },
+    });
+    new Gauge({
       name: 'nucleus_workers_connected',
       help: 'Workers connected and alive.',
       registers,

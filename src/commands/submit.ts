@@ -50,10 +50,10 @@ export class Submit extends ClientCommand {
       backoff: flags.backoff,
       wait: flags.wait,
       waitTimeoutMs: durationSetting(flags['wait-timeout'], 300_000, '--wait-timeout'),
-    }, flags.wait ? waitNotes() : {});
+    }, { ...(flags.wait ? waitNotes() : {}), onWarning: (warning) => this.warning(warning) });
     if (!outcome.job) {
       this.print(
-        { id: outcome.jobId, status: outcome.status, duplicate: outcome.duplicate },
+        { id: outcome.jobId, status: outcome.status, duplicate: outcome.duplicate, ...(outcome.warning ? { warning: outcome.warning } : {}) },
         () => (this.argv.includes('--quiet') ? outcome.jobId : `${outcome.jobId}${outcome.duplicate ? ' (existing job with this key)' : ''}`),
       );
       return;

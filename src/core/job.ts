@@ -99,4 +99,6 @@ export interface JobRecord extends NewJob {
   updatedAt: number;
   finishedAt: number | null;
   attempts?: AttemptRecord[];
+  /** Why a queued job cannot run now (no connected worker handles its type); set by the master, never stored. */
+  waiting?: string;
 }

@@ -43,7 +43,8 @@ export function restRoutes(router: Router, master: Master): Router {
     const spec: JobSpecInput = specFromJson(input, 'job');
     const [one] = await master.submit([spec], 'job');
     if (alias) return sendJson(ctx.res, one.duplicate ? 200 : 201, { job_id: String(one.id), status: one.status, duplicate: one.duplicate });
-    sendJson(ctx.res, one.duplicate ? 200 : 201, submitted(one), { location: `/v1/jobs/${one.id}` });
+    const warning = master.coverage.warning(spec.type);
+    sendJson(ctx.res, one.duplicate ? 200 : 201, { ...submitted(one), ...(warning ? { warning } : {}) }, { location: `/v1/jobs/${one.id}` });
   };
 
   const list = (ctx: RequestContext, newestFirstDefault: boolean) => {

@@ -15,6 +15,7 @@ import type { Clock } from '../core/clock.js';
 import type { ErrorGroup, InsertedJob, JobStore, ListFilter } from '../store/job-store.js';
 import type { Logger } from '../log.js';
 import type { JobChange } from './events.js';
+import { TypeCoverage } from './type-coverage.js';
 
 export type MasterState = 'starting' | 'running' | 'draining' | 'stopped' | 'failed';
 
@@ -109,6 +110,8 @@ const PRUNE_BATCH = 500;
 
 export class Master {
   readonly scheduler: Scheduler;
+  /** Which types the connected workers run: for submit warnings, `waiting` and /metrics. */
+  readonly coverage: TypeCoverage;
   private stateValue: MasterState = 'starting';
   private startedAt = 0;
   private readonly waiters = new Map<number, Set<(job: JobRecord) => void>>();
@@ -126,6 +129,7 @@ export class Master {
       maxResultBytes: options.settings.maxPayloadBytes,
       random: options.random,
     });
+    this.coverage = new TypeCoverage(this.scheduler);
   }
 
   get state(): MasterState {
@@ -232,7 +236,7 @@ export class Master {
   getJob(id: number): JobRecord {
     const job = this.store.getJob(id, true);
     if (!job) throw notFound(`job ${id}`);
-    return job;
+    return this.coverage.annotate(job);
   }
 
   /**
@@ -269,7 +273,7 @@ export class Master {
       const timer = setTimeout(() => {
         leave();
         const now = this.store.getJob(id, true);
-        if (now) resolve({ job: now, finished: isTerminal(now.status) });
+        if (now) resolve({ job: this.coverage.annotate(now), finished: isTerminal(now.status) });
         else reject(notFound(`job ${id}`));
       }, Math.min(waitMs, 2 ** 31 - 1));
       signal?.addEventListener('abort', abandoned, { once: true });
@@ -348,7 +352,7 @@ export class Master {
     }
     const jobs = this.store.listJobs({ ...this.listFilter(request), limit });
     const nextPageToken = jobs.length === limit ? encodePageToken(jobs[jobs.length - 1].id) : '';
-    return { jobs, nextPageToken };
+    return { jobs: jobs.map((job) => this.coverage.annotate(job)), nextPageToken };
   }
 
   /** How many jobs a listing's filter matches, counting no further than `cap`. */

@@ -159,6 +159,13 @@ export class RunnableSet {
     return depth;
   }
 
+  /** Queued count per job type, over every queue: O(buckets). */
+  sizeByType(): Map<string, number> {
+    const sizes = new Map<string, number>();
+    for (const bucket of this.buckets.values()) sizes.set(bucket.type, (sizes.get(bucket.type) ?? 0) + bucket.size);
+    return sizes;
+  }
+
   /** The smallest id waiting in a queue: its oldest arrival (ids grow with time). */
   oldestId(queue: string): number | null {
     let oldest: number | null = null;

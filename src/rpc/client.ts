@@ -328,14 +328,14 @@ function settle(submits: PendingSubmit[], results: SubmitJobResponse[]): void {
 /** The per-job answers a short answer stands for: consecutive new jobs, all with one status. */
 function shortAnswerResults(firstJobId: number, status: JobStatus, count: number): SubmitJobResponse[] {
   const results: SubmitJobResponse[] = new Array(count);
-  for (let k = 0; k < count; k++) results[k] = { jobId: String(firstJobId + k), status, duplicate: false, error: '', errorCode: '' };
+  for (let k = 0; k < count; k++) results[k] = { jobId: String(firstJobId + k), status, duplicate: false, error: '', errorCode: '', warning: '' };
   return results;
 }
 
 const noAnswer = (): NucleusError => new NucleusError(ErrorCode.Internal, 'the master gave no answer for this job');
 
 /** A job's answer that carries an error instead of an id. */
-const refusal = (error: NucleusError): SubmitJobResponse => ({ jobId: '', status: 0, duplicate: false, error: error.message, errorCode: error.code });
+const refusal = (error: NucleusError): SubmitJobResponse => ({ jobId: '', status: 0, duplicate: false, error: error.message, errorCode: error.code, warning: '' });
 
 const REQUESTS = {
   submitJob: SubmitJobRequest,

@@ -85,6 +85,7 @@ export function jobToProto(job: JobRecord): ProtoJob {
     workerId: job.workerId ?? '',
     backoffBaseMs: job.backoffBaseMs,
     backoffCapMs: job.backoffCapMs,
+    waiting: job.waiting ?? '',
   };
 }
 

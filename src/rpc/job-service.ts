@@ -64,8 +64,8 @@ const SUBMIT_STREAM_WINDOW = 32;
 /** One job's answer: its id, or (when each job is judged on its own) its refusal. */
 const eachToProto = (r: InsertedJob | NucleusError): SubmitJobResponse =>
   r instanceof NucleusError
-    ? { jobId: '', status: 0, duplicate: false, error: r.message, errorCode: r.code }
-    : { jobId: String(r.id), status: statusToProto(r.status), duplicate: r.duplicate, error: '', errorCode: '' };
+    ? { jobId: '', status: 0, duplicate: false, error: r.message, errorCode: r.code, warning: '' }
+    : { jobId: String(r.id), status: statusToProto(r.status), duplicate: r.duplicate, error: '', errorCode: '', warning: '' };
 
 /**
  * The answer to a committed batch: short (the first id and the status) when the client reads that
@@ -188,7 +188,8 @@ export function jobService(master: Master, maxMessageBytes: number, maxReplyByte
     submitJob: unary(async (req) => {
       if (!req.job) throw invalidArgument('job', 'is required');
       const [inserted] = await master.submit([specFromProto(req.job)], 'job');
-      return eachToProto(inserted);
+      // One job from a person or a script: worth telling when nothing can run it.
+      return { ...eachToProto(inserted), warning: master.coverage.warning(req.job.type) ?? '' };
     }),
     submitJobs: unary(async (req) => {
       if (req.partial) return { results: (await master.submitEach(req.jobs.map(specFromProto))).map(eachToProto) };

@@ -21,6 +21,8 @@ export interface JobJson {
   error: string | null;
   progress: number;
   progressMessage: string | null;
+  /** Why a queued job cannot run now, e.g. "no connected worker handles `fibonaci`"; null otherwise. */
+  waiting: string | null;
   workerId: string | null;
   idempotencyKey: string | null;
   runAt: string;
@@ -64,6 +66,7 @@ export function jobJson(job: Job): JobJson {
     error: job.error || null,
     progress: job.progress,
     progressMessage: job.progressMessage || null,
+    waiting: job.waiting || null,
     workerId: job.workerId || null,
     idempotencyKey: job.idempotencyKey || null,
     runAt: iso(job.runAtMs),
@@ -96,6 +99,7 @@ export function jobText(job: Job): string {
     `  payload ${preview(j.payload)}`,
   ];
   if (j.result !== null) lines.push(`  result ${preview(j.result, 2000)}`);
+  if (j.waiting) lines.push(`  waiting: ${j.waiting}`);
   if (j.error) lines.push(`  error ${j.error}`);
   if (j.attempts.length > 0) {
     lines.push('  attempts:');

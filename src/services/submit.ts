@@ -33,6 +33,8 @@ export interface SubmitOutcome {
   jobId: string;
   status: string;
   duplicate: boolean;
+  /** The master's warning, e.g. "no connected worker handles `fibonaci` (did you mean `fibonacci`?); ...". */
+  warning?: string;
   /** The finished job, with --wait. */
   job?: Job;
   finished?: boolean;
@@ -137,12 +139,18 @@ export interface SubmitHooks {
   onAccepted?(jobId: string, duplicate: boolean): void;
   /** The master went away during the wait; another try follows in `retryInMs`. */
   onRetry?(error: NucleusError, retryInMs: number): void;
+  /** The master accepted the job but warns, e.g. that no connected worker handles its type. */
+  onWarning?(warning: string): void;
 }
 
 export async function submit(client: MasterClient, options: SubmitOptions, hooks: SubmitHooks = {}): Promise<SubmitOutcome> {
   const spec = buildSpec(options);
   const response = await client.call('submitJob', { job: spec });
   const outcome: SubmitOutcome = { jobId: response.jobId, status: statusFromProto(response.status), duplicate: response.duplicate };
+  if (response.warning) {
+    outcome.warning = response.warning;
+    hooks.onWarning?.(response.warning);
+  }
   hooks.onAccepted?.(response.jobId, response.duplicate);
   if (!options.wait) return outcome;
   let waited;

@@ -37,6 +37,7 @@ export function jobRowFromProto(job: Job): JobRow {
     updatedAtMs: job.updatedAtMs,
     error: job.error,
     progress: job.progress,
+    waiting: job.waiting,
   };
 }
 

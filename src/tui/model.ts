@@ -83,6 +83,8 @@ export interface JobRow {
   updatedAtMs: number;
   error: string;
   progress: number;
+  /** Why a queued job cannot run now ("no connected worker handles `x`"); '' otherwise. */
+  waiting: string;
 }
 
 export interface AttemptRow {

@@ -107,7 +107,8 @@ describe('REST jobs', () => {
     const two = await call('POST', '/v1/jobs', { type: 'echo', idempotencyKey: 'order-17' });
     expect(one.status).toBe(201);
     expect(two.status).toBe(200);
-    expect(two.body).toEqual({ id: one.body.id, status: 'queued', duplicate: true });
+    // No worker is connected here, so the answer also warns that nothing runs `echo` yet.
+    expect(two.body).toEqual({ id: one.body.id, status: 'queued', duplicate: true, warning: 'no connected worker handles `echo`; the job waits until one connects' });
   });
 
   it('given text and binary payloads, when they are submitted, then they keep their content type and bytes', async () => {

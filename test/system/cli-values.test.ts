@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cluster.js';
-import { PROJECT_ROOT, killAll, runCli, spawnMaster, type MasterProcess } from '../helpers/process.js';
+import { PROJECT_ROOT, killAll, runCli, spawnMaster, spawnWorker, waitForWorkers, type MasterProcess } from '../helpers/process.js';
 import { MasterClient } from '../../src/rpc/client.js';
 
 let dir: ReturnType<typeof tempDir>;
@@ -137,5 +137,30 @@ describe('system: a store in a directory that cannot be written', () => {
       ro.cleanup();
       home.cleanup();
     }
+  });
+});
+
+describe('system: a job type no connected worker handles', () => {
+  it('given a worker of the built-in types, when `submit fibonaci` runs, then it is accepted with a warning on stderr, and status and top --once say it is waiting', async () => {
+    spawnWorker({ id: 'types-w1', master: master.address });
+    await waitForWorkers(client, ['types-w1']);
+    const { code, stdout, stderr } = await nucleus('submit', 'fibonaci', '30');
+    expect(code, stderr).toBe(0);
+    const id = stdout.trim();
+    expect(id).toMatch(/^\d+$/);
+    expect(stderr).toBe('nucleus: warning: no connected worker handles `fibonaci` (did you mean `fibonacci`?); the job waits until one connects\n');
+
+    const status = await nucleus('status', id);
+    expect(status.stdout).toContain('waiting: no connected worker handles `fibonaci`');
+    const asJson = await nucleus('status', id, '--json');
+    expect(JSON.parse(asJson.stdout).waiting).toBe('no connected worker handles `fibonaci`');
+
+    const top = await nucleus('top', '--once', '--status', 'queued');
+    expect(top.code, top.stderr).toBe(0);
+    expect(top.stdout).toMatch(new RegExp(`\\b${id} +queued .*fibonaci .*waiting: no connected worker handles`));
+
+    // A type a worker handles: no warning.
+    const fine = await nucleus('submit', 'fibonacci', '10');
+    expect(fine.stderr).toBe('');
   });
 });

@@ -90,6 +90,11 @@ export function JobDetailPane({ detail, nowMs, lines, width }: JobDetailProps) {
           ))}
         </Box>
       )}
+      {job.waiting ? (
+        <Text wrap="truncate" color="yellow">
+          {`waiting: ${job.waiting}`}
+        </Text>
+      ) : null}
       {job.error ? (
         <Text wrap="truncate" color="red">
           {`error  ${job.error}`}

@@ -40,6 +40,7 @@ export interface JobsPaneProps {
 
 function note(row: JobRow): { text: string; color?: string } {
   if (row.status === 'running') return { text: row.progress > 0 ? `${Math.round(row.progress)}%` : '' };
+  if (row.waiting) return { text: `waiting: ${row.waiting}`, color: 'yellow' };
   return row.error ? { text: row.error, color: 'red' } : { text: '' };
 }
 

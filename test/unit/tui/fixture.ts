@@ -23,6 +23,7 @@ export function job(id: number, partial: Partial<JobRow> = {}): JobRow {
     updatedAtMs: NOW - 5_000,
     error: '',
     progress: 0,
+    waiting: '',
     ...partial,
   };
 }

@@ -187,6 +187,8 @@ export interface Job {
   workerId: string;
   backoffBaseMs: number;
   backoffCapMs: number;
+  /** set on a queued job no connected worker can run: "no connected worker handles `x`" */
+  waiting: string;
 }
 
 export interface SubmitJobRequest {
@@ -202,6 +204,8 @@ export interface SubmitJobResponse {
   error: string;
   /** e.g. INVALID_ARGUMENT, RESOURCE_EXHAUSTED */
   errorCode: string;
+  /** SubmitJob only: accepted, but no connected worker handles the type (with the closest known type) */
+  warning: string;
 }
 
 /** At most 10,000 jobs per call. By default all or nothing: one invalid job refuses the call. */
@@ -870,6 +874,7 @@ function createBaseJob(): Job {
     workerId: "",
     backoffBaseMs: 0,
     backoffCapMs: 0,
+    waiting: "",
   };
 }
 
@@ -949,6 +954,9 @@ export const Job: MessageFns<Job> = {
     }
     if (message.backoffCapMs !== 0) {
       writer.uint32(200).int64(message.backoffCapMs);
+    }
+    if (message.waiting !== "") {
+      writer.uint32(210).string(message.waiting);
     }
     return writer;
   },
@@ -1166,6 +1174,14 @@ export const Job: MessageFns<Job> = {
             message.backoffCapMs = longToNumber(reader.int64());
             continue;
           }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.waiting = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1259,6 +1275,7 @@ export const Job: MessageFns<Job> = {
         : isSet(object.backoff_cap_ms)
         ? globalThis.Number(object.backoff_cap_ms)
         : 0,
+      waiting: isSet(object.waiting) ? globalThis.String(object.waiting) : "",
     };
   },
 
@@ -1339,6 +1356,9 @@ export const Job: MessageFns<Job> = {
     if (message.backoffCapMs !== 0) {
       obj.backoffCapMs = Math.round(message.backoffCapMs);
     }
+    if (message.waiting !== "") {
+      obj.waiting = message.waiting;
+    }
     return obj;
   },
 
@@ -1372,6 +1392,7 @@ export const Job: MessageFns<Job> = {
     message.workerId = object.workerId ?? "";
     message.backoffBaseMs = object.backoffBaseMs ?? 0;
     message.backoffCapMs = object.backoffCapMs ?? 0;
+    message.waiting = object.waiting ?? "";
     return message;
   },
 };
@@ -1444,7 +1465,7 @@ export const SubmitJobRequest: MessageFns<SubmitJobRequest> = {
 };
 
 function createBaseSubmitJobResponse(): SubmitJobResponse {
-  return { jobId: "", status: 0, duplicate: false, error: "", errorCode: "" };
+  return { jobId: "", status: 0, duplicate: false, error: "", errorCode: "", warning: "" };
 }
 
 export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
@@ -1463,6 +1484,9 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
     }
     if (message.errorCode !== "") {
       writer.uint32(42).string(message.errorCode);
+    }
+    if (message.warning !== "") {
+      writer.uint32(50).string(message.warning);
     }
     return writer;
   },
@@ -1520,6 +1544,14 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
             message.errorCode = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.warning = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1547,6 +1579,7 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
         : isSet(object.error_code)
         ? globalThis.String(object.error_code)
         : "",
+      warning: isSet(object.warning) ? globalThis.String(object.warning) : "",
     };
   },
 
@@ -1567,6 +1600,9 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
     if (message.errorCode !== "") {
       obj.errorCode = message.errorCode;
     }
+    if (message.warning !== "") {
+      obj.warning = message.warning;
+    }
     return obj;
   },
 
@@ -1580,6 +1616,7 @@ export const SubmitJobResponse: MessageFns<SubmitJobResponse> = {
     message.duplicate = object.duplicate ?? false;
     message.error = object.error ?? "";
     message.errorCode = object.errorCode ?? "";
+    message.warning = object.warning ?? "";
     return message;
   },
 };
