@@ -75,4 +75,10 @@ export const MIGRATIONS: readonly string[] = [
     connected_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 4: jobs that failed, by status and error text, for the dashboard's error groups and their
+  // counts (a GROUP BY over 30,000 dead letters took 0.6 s without it). Only failing jobs enter
+  // it, so a job that completes at its first attempt never touches it.
+  `
+  CREATE INDEX jobs_errors ON jobs(status, error) WHERE status IN ('failed', 'dead_letter', 'retrying');
+  `,
 ];

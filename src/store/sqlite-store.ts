@@ -608,9 +608,14 @@ export class SqliteJobStore implements JobStore {
 
   errorGroups(statuses: JobStatus[], queue: string | undefined, limit: number): ErrorGroup[] {
     const { where, params } = listWhere({ statuses, queue, limit }, false);
-    const sql = `SELECT coalesce(error, '') AS error, count(*) AS count, max(id) AS latestId, max(updated_at) AS latestAt
+    // Grouped from the error index alone (status, error, id); each group's time is one lookup after.
+    const sql = `SELECT coalesce(error, '') AS error, count(*) AS count, max(id) AS latestId
       FROM jobs WHERE ${where.join(' AND ')} GROUP BY error ORDER BY count DESC, latestId DESC LIMIT ?`;
-    return this.cached(sql).all(...params, limit) as ErrorGroup[];
+    const updatedAt = this.cached('SELECT updated_at AS t FROM jobs WHERE id = ?');
+    return (this.cached(sql).all(...params, limit) as Array<Omit<ErrorGroup, 'latestAt'>>).map((g) => ({
+      ...g,
+      latestAt: (updatedAt.get(g.latestId) as { t: number } | undefined)?.t ?? 0,
+    }));
   }
 
   private cached(sql: string): Statement {
@@ -743,6 +748,8 @@ function inUse(path: string, holder: StoreHolder | null): NucleusError {
   return new NucleusError(ErrorCode.Refused, `the job store ${path} is in use by ${who}; stop that one first, or use another store file`);
 }
 
+const FAILING = new Set<JobStatus>(['failed', 'dead_letter', 'retrying']);
+
 /** The WHERE terms of a job listing; `cursor` adds the keyset condition. */
 function listWhere(filter: ListFilter, cursor: boolean): { where: string[]; params: Array<string | number> } {
   const where: string[] = [];
@@ -750,8 +757,10 @@ function listWhere(filter: ListFilter, cursor: boolean): { where: string[]; para
   if (filter.statuses && filter.statuses.length > 0) {
     where.push(`status IN (${filter.statuses.map(() => '?').join(', ')})`);
     params.push(...filter.statuses);
-    // Lets SQLite use the partial status index (it leaves completed jobs out).
+    // Lets SQLite use the partial status index (it leaves completed jobs out), and for failing
+    // statuses the error index (it holds them only): a bound parameter cannot show that it applies.
     if (!filter.statuses.includes('completed')) where.push(`status <> 'completed'`);
+    if (filter.statuses.every((s) => FAILING.has(s))) where.push(`status IN ('failed', 'dead_letter', 'retrying')`);
   }
   const equal: Array<[string, string | undefined]> = [
     ['queue', filter.queue],

@@ -154,6 +154,32 @@ describe('dashboard in Chromium', () => {
     expect(watched!.problems.filter((p) => !/ERR_CONNECTION_REFUSED|Failed to load resource|EventSource/.test(p))).toEqual([]);
   });
 
+  it('given an open page, when live is paused by hand or the tab is hidden, then it says so and closes its stream, and catches up when resumed', async () => {
+    const page = await open();
+    await page.locator('[data-testid="connection"]', { hasText: 'live' }).waitFor();
+    await page.click('button:has-text("Pause live")');
+    await page.locator('[data-testid="connection"]', { hasText: 'paused' }).waitFor();
+    await call('POST', '/v1/jobs', { type: 'echo', payload: 1 });
+    await page.click('button:has-text("Resume live")');
+    await page.locator('[data-status="queued"] .value', { hasText: '1' }).waitFor();
+    // Hidden: the page closes its stream (the browser would say so through visibilitychange).
+    await page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: { dispatchEvent(e: unknown): void } }).document;
+      Object.defineProperty(doc, 'visibilityState', { value: 'hidden', configurable: true });
+      doc.dispatchEvent(new (globalThis as unknown as { Event: new (type: string) => unknown }).Event('visibilitychange'));
+    });
+    await page.locator('[data-testid="connection"]', { hasText: 'tab hidden' }).waitFor();
+    await call('POST', '/v1/jobs', { type: 'echo', payload: 2 });
+    await page.evaluate(() => {
+      const doc = (globalThis as unknown as { document: { dispatchEvent(e: unknown): void } }).document;
+      Object.defineProperty(doc, 'visibilityState', { value: 'visible', configurable: true });
+      doc.dispatchEvent(new (globalThis as unknown as { Event: new (type: string) => unknown }).Event('visibilitychange'));
+    });
+    await page.locator('[data-testid="connection"]', { hasText: 'live' }).waitFor();
+    await page.locator('[data-status="queued"] .value', { hasText: '2' }).waitFor();
+    expect(watched!.problems).toEqual([]);
+  });
+
   it('given --ui-path /ops/nucleus, then the dashboard works under that prefix', async () => {
     const page = await open({ 'ui-path': '/ops/nucleus' }, '/ops/nucleus/');
     await call('POST', '/v1/jobs', { type: 'echo', payload: 1 });
