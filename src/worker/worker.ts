@@ -24,6 +24,7 @@ import type { Assignment, MasterMessage, Result, WorkerMessage } from '../rpc/ge
 import type { WorkerServiceClient } from '../rpc/generated/nucleus/v1/worker.js';
 import type { ResultOutcome } from '../master/protocol.js';
 import type { Logger } from '../log.js';
+import { tlsProblem } from '../rpc/status.js';
 
 export type WorkerState = 'starting' | 'running' | 'draining' | 'stopped';
 
@@ -250,7 +251,11 @@ export class Worker {
       }
       this.reconnectTimer = setTimeout(() => this.connect(), delay);
     };
-    stream.on('error', (error: Error & { details?: string; code?: number }) => lost(error.details ?? error.message, error.code));
+    // A TLS handshake failure is logged as what is wrong and the flag that fixes it.
+    stream.on('error', (error: Error & { details?: string; code?: number }) => {
+      const details = error.details ?? error.message;
+      lost(tlsProblem(details, this.options.tls != null) ?? details, error.code);
+    });
     stream.on('end', () => lost('stream ended'));
   }
 
