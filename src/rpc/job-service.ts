@@ -264,6 +264,7 @@ export function jobService(master: Master, maxMessageBytes: number, maxReplyByte
         finishedTotal: s.finishedTotal,
         queueWaitP50Ms: s.queueWaitP50Ms,
         queueWaitP95Ms: s.queueWaitP95Ms,
+        maxPayloadBytes: master.settings.maxPayloadBytes,
       };
     }),
     watchEvents(call: ServerWritableStream<WatchEventsRequest, JobEvents>): void {

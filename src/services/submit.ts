@@ -9,6 +9,7 @@ import { parseDuration } from '../core/duration.js';
 import type { MasterClient } from '../rpc/client.js';
 import type { Job, JobSpec, DeepPartial } from '../rpc/generated/nucleus/v1/jobs.js';
 import { statusFromProto } from '../rpc/convert.js';
+import { DEFAULT_MASTER_SETTINGS } from '../master/master.js';
 
 export interface SubmitOptions {
   type: string;
@@ -143,8 +144,23 @@ export interface SubmitHooks {
   onWarning?(warning: string): void;
 }
 
+/**
+ * Payloads up to the default limit go straight out; a larger one is first checked against the
+ * master's --max-payload (one GetStats call), so that a payload the master would refuse is refused
+ * here, before megabytes cross the network, with the master's own wording.
+ */
+async function checkPayloadSize(client: MasterClient, bytes: number): Promise<void> {
+  if (bytes <= DEFAULT_MASTER_SETTINGS.maxPayloadBytes) return;
+  const { maxPayloadBytes } = await client.call('getStats', {});
+  // 0: a master from before the field; it checks for itself.
+  if (maxPayloadBytes > 0 && bytes > maxPayloadBytes) {
+    throw new NucleusError(ErrorCode.ResourceExhausted, `job.payload: ${bytes} bytes is over the limit of ${maxPayloadBytes} bytes (--max-payload)`);
+  }
+}
+
 export async function submit(client: MasterClient, options: SubmitOptions, hooks: SubmitHooks = {}): Promise<SubmitOutcome> {
   const spec = buildSpec(options);
+  await checkPayloadSize(client, spec.payload?.length ?? 0);
   const response = await client.call('submitJob', { job: spec });
   const outcome: SubmitOutcome = { jobId: response.jobId, status: statusFromProto(response.status), duplicate: response.duplicate };
   if (response.warning) {

@@ -369,6 +369,8 @@ export interface GetStatsResponse {
   /** over the last minute */
   queueWaitP50Ms: number;
   queueWaitP95Ms: number;
+  /** the master's --max-payload: a client may check a payload before sending it */
+  maxPayloadBytes: number;
 }
 
 export interface WatchEventsRequest {
@@ -3702,6 +3704,7 @@ function createBaseGetStatsResponse(): GetStatsResponse {
     finishedTotal: 0,
     queueWaitP50Ms: 0,
     queueWaitP95Ms: 0,
+    maxPayloadBytes: 0,
   };
 }
 
@@ -3736,6 +3739,9 @@ export const GetStatsResponse: MessageFns<GetStatsResponse> = {
     }
     if (message.queueWaitP95Ms !== 0) {
       writer.uint32(81).double(message.queueWaitP95Ms);
+    }
+    if (message.maxPayloadBytes !== 0) {
+      writer.uint32(88).int64(message.maxPayloadBytes);
     }
     return writer;
   },
@@ -3833,6 +3839,14 @@ export const GetStatsResponse: MessageFns<GetStatsResponse> = {
             message.queueWaitP95Ms = reader.double();
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.maxPayloadBytes = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3881,6 +3895,11 @@ export const GetStatsResponse: MessageFns<GetStatsResponse> = {
         : isSet(object.queue_wait_p95_ms)
         ? globalThis.Number(object.queue_wait_p95_ms)
         : 0,
+      maxPayloadBytes: isSet(object.maxPayloadBytes)
+        ? globalThis.Number(object.maxPayloadBytes)
+        : isSet(object.max_payload_bytes)
+        ? globalThis.Number(object.max_payload_bytes)
+        : 0,
     };
   },
 
@@ -3916,6 +3935,9 @@ export const GetStatsResponse: MessageFns<GetStatsResponse> = {
     if (message.queueWaitP95Ms !== 0) {
       obj.queueWaitP95Ms = floatToJson(message.queueWaitP95Ms);
     }
+    if (message.maxPayloadBytes !== 0) {
+      obj.maxPayloadBytes = Math.round(message.maxPayloadBytes);
+    }
     return obj;
   },
 
@@ -3934,6 +3956,7 @@ export const GetStatsResponse: MessageFns<GetStatsResponse> = {
     message.finishedTotal = object.finishedTotal ?? 0;
     message.queueWaitP50Ms = object.queueWaitP50Ms ?? 0;
     message.queueWaitP95Ms = object.queueWaitP95Ms ?? 0;
+    message.maxPayloadBytes = object.maxPayloadBytes ?? 0;
     return message;
   },
 };
