@@ -15,7 +15,9 @@ import { storeSnapshot } from '../chaos/store-snapshot.js';
 import { createHttpGateway } from '../../src/http/plugin.js';
 import { MasterClient } from '../../src/rpc/client.js';
 import { JobStatus } from '../../src/rpc/generated/nucleus/v1/jobs.js';
-import { resolveMasterConfig, resolveClientConfig, type MasterFlags } from '../../src/config.js';
+import { resolveMasterConfig, resolveClientConfig, resolveWorkerConfig, type MasterFlags } from '../../src/config.js';
+import { startWorker } from '../../src/services/worker.js';
+import { pino } from 'pino';
 import type { ClientTlsFiles } from '../../src/rpc/tls.js';
 
 const job = { type: 'echo', payload: Buffer.from('{"tls":true}') };
@@ -163,6 +165,19 @@ describe('tls: mutual TLS', () => {
     }, 'the job to complete on the worker with a certificate');
     expect(done.workerId).toBe('with-cert');
     expect((await ok.call('getStats', {})).workers.map((w) => w.id)).toEqual(['with-cert']);
+  });
+
+  it('given --tls-client-ca, when a worker without a certificate tries to connect, then it logs what is wrong and the flags that fix it', async () => {
+    await tlsCluster(serverTls(true));
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const worker = await startWorker(resolveWorkerConfig({ id: 'no-cert-logged', master: cluster!.host, 'tls-ca': cert(good, 'ca.crt') }, {}), logger);
+    try {
+      const line = await waitFor(() => lines.find((l) => l.includes('lost the master')), 'the worker to log the failed handshake');
+      expect(JSON.parse(line).reason).toBe('the master asks for a client certificate (mutual TLS); give --tls-cert and --tls-key (signed by the CA the master trusts)');
+    } finally {
+      await worker.stop(0);
+    }
   });
 });
 
