@@ -496,10 +496,28 @@ export class Worker {
     const stream = this.stream;
     this.stream = null;
     this.connected = false;
-    stream?.end();
+    if (stream) await endStream(stream, 2000);
     this.client?.close();
     await this.onStopped?.();
   }
+}
+
+/**
+ * Half-closes the stream and waits for the master to close its side; past `waitMs` (a master
+ * that cannot be reached, e.g. behind a partition) the call is cancelled, since an open call
+ * keeps its HTTP/2 session, and with it the process, alive until TCP gives up.
+ */
+async function endStream(stream: ClientDuplexStream<WorkerMessage, MasterMessage>, waitMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => {
+    stream.once('status', () => resolve());
+    stream.once('close', () => resolve());
+  });
+  stream.end();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), waitMs)));
+  const timedOut = await Promise.race([closed.then(() => false), late]);
+  clearTimeout(timer);
+  if (timedOut) stream.cancel();
 }
 
 /**

@@ -53,7 +53,7 @@ describe('limits: message size', () => {
     // Far over: the transport refuses the message before it is decoded (limit + 64 KiB).
     const far = await refusal(c.call('submitJob', { job: { type: 'echo', payload: Buffer.alloc(limit + 64 * 1024 + 1, 'a') } }));
     expect(far.code).toBe('RESOURCE_EXHAUSTED');
-    expect(far.message).toMatch(/^Received message larger than max \(\d+ vs 131072\)$/);
+    expect(far.message).toMatch(/^the request is \d+ bytes, over the master's limit of 131072 bytes for one message \(its --max-payload, 65536 bytes, plus 64 KiB\)/);
     // A batch whose jobs are each under the limit but whose message is not.
     const batch = await refusal(c.call('submitJobs', { jobs: Array.from({ length: 3 }, () => ({ type: 'echo', payload: Buffer.alloc(limit, 'b') })) }));
     expect(batch.code).toBe('RESOURCE_EXHAUSTED');

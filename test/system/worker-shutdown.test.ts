@@ -56,11 +56,12 @@ describe('system: a worker stopped with SIGTERM', () => {
   });
 
   it('given a job longer than the grace period, when the worker gets SIGTERM mid-job, then it gives the job back, exits 0, and another worker completes it', async () => {
-    // Given w1 with a 300 ms grace period running a 4 s job, and w2 standing by.
+    // Given w1 with a 300 ms grace period running a 10 s job (long enough that w2's start-up on a
+    // loaded machine cannot outlast it), and w2 standing by.
     const { master, client } = await startMaster();
     const first = spawnWorker({ id: 'w1', master: master.address, args: ['--concurrency', '1', '--grace', '300ms'] });
     await waitForWorkers(client, ['w1']);
-    const { jobId } = await client.call('submitJob', { job: { type: 'sleep', payload: json({ duration: 4 }), maxRetries: 0 } });
+    const { jobId } = await client.call('submitJob', { job: { type: 'sleep', payload: json({ duration: 10 }), maxRetries: 0 } });
     await waitFor(async () => (await jobOf(client, jobId)).status === JobStatus.JOB_STATUS_RUNNING, 'the job to run on w1');
     spawnWorker({ id: 'w2', master: master.address, args: ['--concurrency', '1'] });
     await waitForWorkers(client, ['w2']);
@@ -78,7 +79,7 @@ describe('system: a worker stopped with SIGTERM', () => {
     const job = await waitFor(async () => {
       const j = await jobOf(client, jobId);
       return j.status === JobStatus.JOB_STATUS_COMPLETED ? j : null;
-    }, 'the job to be completed by w2', 15_000, 50);
+    }, 'the job to be completed by w2', 30_000, 50);
     expect(job.attempts.map((a) => [a.workerId, a.outcome])).toEqual([
       ['w1', 'returned'],
       ['w2', 'completed'],
