@@ -181,6 +181,7 @@ class Client:
             'finished_total': response.finished_total,
             'queue_wait_p50_ms': response.queue_wait_p50_ms,
             'queue_wait_p95_ms': response.queue_wait_p95_ms,
+            'max_payload_bytes': response.max_payload_bytes,
         }
 
     # ------------------------------------------------------------------ lifecycle

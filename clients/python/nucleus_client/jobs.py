@@ -126,6 +126,7 @@ class Job:
     content_type: str
     result_bytes: bytes
     result_content_type: str
+    waiting: str  # on a queued job no connected worker can run: why it waits
 
     @classmethod
     def from_proto(cls, job: jobs_pb2.Job) -> 'Job':
@@ -137,7 +138,7 @@ class Job:
             error=job.error, progress=job.progress, progress_message=job.progress_message, worker_id=job.worker_id,
             created_at_ms=job.created_at_ms, updated_at_ms=job.updated_at_ms, finished_at_ms=job.finished_at_ms,
             payload_bytes=job.payload, content_type=job.content_type,
-            result_bytes=job.result, result_content_type=job.result_content_type,
+            result_bytes=job.result, result_content_type=job.result_content_type, waiting=job.waiting,
         )
 
     @property

@@ -90,6 +90,8 @@ class ClientTest(ClusterTestCase):
         self.assertEqual(job_id, self.client.submit('echo', {'x': 2}, queue='nobody', idempotency_key='k1'))
         job = self.client.get(job_id)
         self.assertEqual(('queued', 'nobody', 2, 0, {'x': 1}), (job.status, job.queue, job.priority, job.max_retries, job.payload))
+        self.assertIn('echo', job.waiting)  # the master says why it waits: no connected worker runs echo
+        self.assertEqual(1024 * 1024, self.client.stats()['max_payload_bytes'])
         # result(wait=0.3) gives up after about that long and says it has not finished.
         self.assertFalse(self.client.result(job_id, wait=0.3).finished)
         # Cancel it, retry it: it is queued again, its history kept.

@@ -78,9 +78,10 @@ class GetStatsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetStatsResponse(_message.Message):
-    __slots__ = ["counts", "finished_total", "now_ms", "queue_wait_p50_ms", "queue_wait_p95_ms", "queues", "started_at_ms", "submitted_total", "version", "workers"]
+    __slots__ = ["counts", "finished_total", "max_payload_bytes", "now_ms", "queue_wait_p50_ms", "queue_wait_p95_ms", "queues", "started_at_ms", "submitted_total", "version", "workers"]
     COUNTS_FIELD_NUMBER: _ClassVar[int]
     FINISHED_TOTAL_FIELD_NUMBER: _ClassVar[int]
+    MAX_PAYLOAD_BYTES_FIELD_NUMBER: _ClassVar[int]
     NOW_MS_FIELD_NUMBER: _ClassVar[int]
     QUEUES_FIELD_NUMBER: _ClassVar[int]
     QUEUE_WAIT_P50_MS_FIELD_NUMBER: _ClassVar[int]
@@ -91,6 +92,7 @@ class GetStatsResponse(_message.Message):
     WORKERS_FIELD_NUMBER: _ClassVar[int]
     counts: _containers.RepeatedCompositeFieldContainer[StatusCount]
     finished_total: int
+    max_payload_bytes: int
     now_ms: int
     queue_wait_p50_ms: float
     queue_wait_p95_ms: float
@@ -99,10 +101,10 @@ class GetStatsResponse(_message.Message):
     submitted_total: int
     version: str
     workers: _containers.RepeatedCompositeFieldContainer[WorkerInfo]
-    def __init__(self, version: _Optional[str] = ..., started_at_ms: _Optional[int] = ..., now_ms: _Optional[int] = ..., counts: _Optional[_Iterable[_Union[StatusCount, _Mapping]]] = ..., queues: _Optional[_Iterable[_Union[QueueStats, _Mapping]]] = ..., workers: _Optional[_Iterable[_Union[WorkerInfo, _Mapping]]] = ..., submitted_total: _Optional[int] = ..., finished_total: _Optional[int] = ..., queue_wait_p50_ms: _Optional[float] = ..., queue_wait_p95_ms: _Optional[float] = ...) -> None: ...
+    def __init__(self, version: _Optional[str] = ..., started_at_ms: _Optional[int] = ..., now_ms: _Optional[int] = ..., counts: _Optional[_Iterable[_Union[StatusCount, _Mapping]]] = ..., queues: _Optional[_Iterable[_Union[QueueStats, _Mapping]]] = ..., workers: _Optional[_Iterable[_Union[WorkerInfo, _Mapping]]] = ..., submitted_total: _Optional[int] = ..., finished_total: _Optional[int] = ..., queue_wait_p50_ms: _Optional[float] = ..., queue_wait_p95_ms: _Optional[float] = ..., max_payload_bytes: _Optional[int] = ...) -> None: ...
 
 class Job(_message.Message):
-    __slots__ = ["attempt", "attempts", "backoff_base_ms", "backoff_cap_ms", "content_type", "created_at_ms", "error", "failures", "finished_at_ms", "id", "idempotency_key", "max_retries", "payload", "priority", "progress", "progress_message", "queue", "result", "result_content_type", "run_at_ms", "status", "timeout_ms", "type", "updated_at_ms", "worker_id"]
+    __slots__ = ["attempt", "attempts", "backoff_base_ms", "backoff_cap_ms", "content_type", "created_at_ms", "error", "failures", "finished_at_ms", "id", "idempotency_key", "max_retries", "payload", "priority", "progress", "progress_message", "queue", "result", "result_content_type", "run_at_ms", "status", "timeout_ms", "type", "updated_at_ms", "waiting", "worker_id"]
     ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     BACKOFF_BASE_MS_FIELD_NUMBER: _ClassVar[int]
@@ -127,6 +129,7 @@ class Job(_message.Message):
     TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_MS_FIELD_NUMBER: _ClassVar[int]
+    WAITING_FIELD_NUMBER: _ClassVar[int]
     WORKER_ID_FIELD_NUMBER: _ClassVar[int]
     attempt: int
     attempts: _containers.RepeatedCompositeFieldContainer[Attempt]
@@ -152,8 +155,9 @@ class Job(_message.Message):
     timeout_ms: int
     type: str
     updated_at_ms: int
+    waiting: str
     worker_id: str
-    def __init__(self, id: _Optional[str] = ..., queue: _Optional[str] = ..., type: _Optional[str] = ..., payload: _Optional[bytes] = ..., content_type: _Optional[str] = ..., priority: _Optional[int] = ..., max_retries: _Optional[int] = ..., timeout_ms: _Optional[int] = ..., run_at_ms: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., status: _Optional[_Union[JobStatus, str]] = ..., attempt: _Optional[int] = ..., failures: _Optional[int] = ..., attempts: _Optional[_Iterable[_Union[Attempt, _Mapping]]] = ..., result: _Optional[bytes] = ..., result_content_type: _Optional[str] = ..., error: _Optional[str] = ..., progress: _Optional[float] = ..., progress_message: _Optional[str] = ..., created_at_ms: _Optional[int] = ..., updated_at_ms: _Optional[int] = ..., finished_at_ms: _Optional[int] = ..., worker_id: _Optional[str] = ..., backoff_base_ms: _Optional[int] = ..., backoff_cap_ms: _Optional[int] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., queue: _Optional[str] = ..., type: _Optional[str] = ..., payload: _Optional[bytes] = ..., content_type: _Optional[str] = ..., priority: _Optional[int] = ..., max_retries: _Optional[int] = ..., timeout_ms: _Optional[int] = ..., run_at_ms: _Optional[int] = ..., idempotency_key: _Optional[str] = ..., status: _Optional[_Union[JobStatus, str]] = ..., attempt: _Optional[int] = ..., failures: _Optional[int] = ..., attempts: _Optional[_Iterable[_Union[Attempt, _Mapping]]] = ..., result: _Optional[bytes] = ..., result_content_type: _Optional[str] = ..., error: _Optional[str] = ..., progress: _Optional[float] = ..., progress_message: _Optional[str] = ..., created_at_ms: _Optional[int] = ..., updated_at_ms: _Optional[int] = ..., finished_at_ms: _Optional[int] = ..., worker_id: _Optional[str] = ..., backoff_base_ms: _Optional[int] = ..., backoff_cap_ms: _Optional[int] = ..., waiting: _Optional[str] = ...) -> None: ...
 
 class JobEvent(_message.Message):
     __slots__ = ["at_ms", "attempt", "error", "job_id", "queue", "status", "type", "worker_id"]
@@ -320,18 +324,20 @@ class SubmitJobRequest(_message.Message):
     def __init__(self, job: _Optional[_Union[JobSpec, _Mapping]] = ...) -> None: ...
 
 class SubmitJobResponse(_message.Message):
-    __slots__ = ["duplicate", "error", "error_code", "job_id", "status"]
+    __slots__ = ["duplicate", "error", "error_code", "job_id", "status", "warning"]
     DUPLICATE_FIELD_NUMBER: _ClassVar[int]
     ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
+    WARNING_FIELD_NUMBER: _ClassVar[int]
     duplicate: bool
     error: str
     error_code: str
     job_id: str
     status: JobStatus
-    def __init__(self, job_id: _Optional[str] = ..., status: _Optional[_Union[JobStatus, str]] = ..., duplicate: bool = ..., error: _Optional[str] = ..., error_code: _Optional[str] = ...) -> None: ...
+    warning: str
+    def __init__(self, job_id: _Optional[str] = ..., status: _Optional[_Union[JobStatus, str]] = ..., duplicate: bool = ..., error: _Optional[str] = ..., error_code: _Optional[str] = ..., warning: _Optional[str] = ...) -> None: ...
 
 class SubmitJobsRequest(_message.Message):
     __slots__ = ["jobs", "partial"]
